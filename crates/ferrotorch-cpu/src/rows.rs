@@ -1,0 +1,151 @@
+//! Kernels over the rows of a contiguous `[rows, len]` buffer: softmax,
+//! log-softmax, cumulative sums/products and sorting. Callers move the dim of
+//! interest last and make it contiguous first.
+
+use rayon::prelude::*;
+
+fn for_rows<T: Send + Sync, U: Send>(
+    src: &[T],
+    len: usize,
+    out: &mut [U],
+    f: impl Fn(&[T], &mut [U]) + Sync,
+) {
+    if len == 0 {
+        return;
+    }
+    if src.len() < crate::PARALLEL_THRESHOLD {
+        for (s, o) in src.chunks(len).zip(out.chunks_mut(len)) {
+            f(s, o);
+        }
+    } else {
+        src.par_chunks(len)
+            .zip(out.par_chunks_mut(len))
+            .for_each(|(s, o)| f(s, o));
+    }
+}
+
+/// Softmax (or log-softmax) of each row, in one pass for max and one for the sum,
+/// computed in f64 and written back through `from_f64`.
+pub fn softmax<T: Copy + Send + Sync + Default>(
+    src: &[T],
+    len: usize,
+    log: bool,
+    to_f64: impl Fn(T) -> f64 + Sync,
+    from_f64: impl Fn(f64) -> T + Sync,
+) -> Vec<T> {
+    let mut out = vec![T::default(); src.len()];
+    for_rows(src, len, &mut out, |row, dst| {
+        let max = row
+            .iter()
+            .map(|&x| to_f64(x))
+            .fold(f64::NEG_INFINITY, f64::max);
+        let max = if max.is_finite() { max } else { 0.0 };
+        let sum: f64 = row.iter().map(|&x| (to_f64(x) - max).exp()).sum();
+        if log {
+            let lse = sum.ln();
+            for (d, &x) in dst.iter_mut().zip(row) {
+                *d = from_f64(to_f64(x) - max - lse);
+            }
+        } else {
+            let inv = 1.0 / sum;
+            for (d, &x) in dst.iter_mut().zip(row) {
+                *d = from_f64((to_f64(x) - max).exp() * inv);
+            }
+        }
+    });
+    out
+}
+
+/// Inclusive scan of each row with `op`, accumulating in `A`.
+pub fn scan<T, A, U>(
+    src: &[T],
+    len: usize,
+    init: A,
+    op: impl Fn(A, T) -> A + Sync,
+    out: impl Fn(A) -> U + Sync,
+) -> Vec<U>
+where
+    T: Copy + Send + Sync,
+    A: Copy + Send + Sync,
+    U: Copy + Default + Send,
+{
+    let mut res = vec![U::default(); src.len()];
+    for_rows(src, len, &mut res, |row, dst| {
+        let mut acc = init;
+        for (d, &x) in dst.iter_mut().zip(row) {
+            acc = op(acc, x);
+            *d = out(acc);
+        }
+    });
+    res
+}
+
+/// Sorts each row; returns (values, original indices). NaN sorts as the largest
+/// value, as in PyTorch. The sort is stable.
+pub fn sort<T: Copy + Send + Sync + Default + PartialOrd>(
+    src: &[T],
+    len: usize,
+    descending: bool,
+) -> (Vec<T>, Vec<i64>) {
+    let mut vals = vec![T::default(); src.len()];
+    let mut idx = vec![0i64; src.len()];
+    if len == 0 {
+        return (vals, idx);
+    }
+    #[allow(clippy::eq_op)]
+    let key_cmp = |a: &T, b: &T| -> std::cmp::Ordering {
+        use std::cmp::Ordering::*;
+        match (a != a, b != b) {
+            (true, true) => Equal,
+            (true, false) => Greater,
+            (false, true) => Less,
+            _ => a.partial_cmp(b).unwrap_or(Equal),
+        }
+    };
+    let do_row = |(row, (v, ix)): (&[T], (&mut [T], &mut [i64]))| {
+        let mut order: Vec<usize> = (0..len).collect();
+        if descending {
+            order.sort_by(|&i, &j| key_cmp(&row[j], &row[i]));
+        } else {
+            order.sort_by(|&i, &j| key_cmp(&row[i], &row[j]));
+        }
+        for (k, &o) in order.iter().enumerate() {
+            v[k] = row[o];
+            ix[k] = o as i64;
+        }
+    };
+    if src.len() < crate::PARALLEL_THRESHOLD {
+        src.chunks(len)
+            .zip(vals.chunks_mut(len).zip(idx.chunks_mut(len)))
+            .for_each(do_row);
+    } else {
+        src.par_chunks(len)
+            .zip(vals.par_chunks_mut(len).zip(idx.par_chunks_mut(len)))
+            .for_each(do_row);
+    }
+    (vals, idx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn softmax_rows_sum_to_one() {
+        let x = [1.0f32, 2.0, 3.0, 0.0, 0.0, 0.0];
+        let s = softmax(&x, 3, false, |v| v as f64, |v| v as f32);
+        assert!((s[0] + s[1] + s[2] - 1.0).abs() < 1e-6);
+        assert!((s[3] - 1.0 / 3.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn sort_puts_nan_last_and_is_stable() {
+        let x = [3.0f32, f32::NAN, 1.0, 3.0];
+        let (v, i) = sort(&x, 4, false);
+        assert_eq!(&v[..3], &[1.0, 3.0, 3.0]);
+        assert!(v[3].is_nan());
+        assert_eq!(i, vec![2, 0, 3, 1]);
+        let c = scan(&[1i32, 2, 3, 4], 2, 0i64, |a, x| a + x as i64, |a| a);
+        assert_eq!(c, vec![1, 3, 3, 7]);
+    }
+}

@@ -1,0 +1,51 @@
+//! The extension module `ferrotorch._C`: PyO3 bindings over the `ferrotorch`
+//! crate. This is the only crate that knows about Python.
+
+// The module must be called `_C` (PyTorch's name for its extension).
+#![allow(non_snake_case)]
+
+mod convert;
+mod dtype;
+mod errors;
+mod functions;
+mod generator;
+mod numpy;
+mod tensor;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _C(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add_class::<tensor::PyTensor>()?;
+    m.add_class::<dtype::PyDType>()?;
+    m.add_class::<dtype::PyDevice>()?;
+    m.add_class::<generator::PyGenerator>()?;
+    for dt in ferrotorch::DType::ALL {
+        m.add(dt.name(), dtype::dtype_obj(py, dt))?;
+    }
+    m.add_function(wrap_pyfunction!(numpy::from_numpy, m)?)?;
+    m.add_function(wrap_pyfunction!(generator::manual_seed, m)?)?;
+    m.add_function(wrap_pyfunction!(generator::initial_seed, m)?)?;
+    m.add_function(wrap_pyfunction!(generator::seed, m)?)?;
+    m.add_function(wrap_pyfunction!(generator::get_rng_state, m)?)?;
+    m.add_function(wrap_pyfunction!(generator::set_rng_state, m)?)?;
+    m.add_function(wrap_pyfunction!(generator::default_generator, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::_full, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::_arange, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::_linspace, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::_eye, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::_from_flat, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::_rand, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::_randn, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::_randint, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::_randperm, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::cat, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::stack, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::hstack, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::vstack, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::dstack, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::_where, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::_result_type, m)?)?;
+    Ok(())
+}

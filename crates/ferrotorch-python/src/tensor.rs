@@ -1,0 +1,1090 @@
+//! The Python `Tensor` class: the Rust tensor itself as a pyclass
+//! (subclassable, so `nn.Parameter` can be a Python subclass). Hot paths
+//! (operators, indexing, common ops) are here; argument-heavy conveniences are
+//! added in `python/ferrotorch/_tensor.py`.
+
+use crate::convert::{self, arg, Arg};
+use crate::dtype::{dtype_obj, PyDType, PyDevice};
+use crate::errors::IntoPyResult;
+use ferrotorch::index::TensorIndex;
+use ferrotorch::ops::{self, BinaryOp, UnaryOp};
+use ferrotorch::{DType, Scalar, Tensor};
+use pyo3::exceptions::{PyIndexError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyEllipsis, PyList, PySlice, PyTuple};
+
+#[pyclass(name = "Tensor", module = "ferrotorch", subclass, frozen, weakref)]
+pub struct PyTensor {
+    pub t: Tensor,
+}
+
+impl PyTensor {
+    pub fn wrap(t: Tensor) -> PyTensor {
+        PyTensor { t }
+    }
+}
+
+/// Runs `f` without the GIL when the work is large enough to be worth it.
+pub fn heavy<T: Send>(py: Python<'_>, numel: usize, f: impl FnOnce() -> T + Send) -> T {
+    if numel >= 1 << 16 {
+        py.detach(f)
+    } else {
+        f()
+    }
+}
+
+fn binary_code(code: &str) -> PyResult<BinaryOp> {
+    use BinaryOp::*;
+    Ok(match code {
+        "add" => Add,
+        "sub" => Sub,
+        "mul" => Mul,
+        "div" => Div,
+        "floor_divide" => FloorDiv,
+        "remainder" => Rem,
+        "pow" => Pow,
+        "maximum" => Maximum,
+        "minimum" => Minimum,
+        "eq" => Eq,
+        "ne" => Ne,
+        "lt" => Lt,
+        "le" => Le,
+        "gt" => Gt,
+        "ge" => Ge,
+        "logical_and" => LogicalAnd,
+        "logical_or" => LogicalOr,
+        "logical_xor" => LogicalXor,
+        _ => return Err(PyValueError::new_err(format!("unknown binary op {code}"))),
+    })
+}
+
+fn unary_code(code: &str) -> PyResult<UnaryOp> {
+    use UnaryOp::*;
+    Ok(match code {
+        "neg" => Neg,
+        "abs" => Abs,
+        "sign" => Sign,
+        "relu" => Relu,
+        "floor" => Floor,
+        "ceil" => Ceil,
+        "round" => Round,
+        "trunc" => Trunc,
+        "sqrt" => Sqrt,
+        "rsqrt" => Rsqrt,
+        "exp" => Exp,
+        "log" => Log,
+        "log1p" => Log1p,
+        "expm1" => Expm1,
+        "sin" => Sin,
+        "cos" => Cos,
+        "tan" => Tan,
+        "tanh" => Tanh,
+        "sigmoid" => Sigmoid,
+        "reciprocal" => Reciprocal,
+        "logical_not" => LogicalNot,
+        _ => return Err(PyValueError::new_err(format!("unknown unary op {code}"))),
+    })
+}
+
+/// `a op b` for operators: returns NotImplemented (None here) for foreign types.
+fn operator(
+    py: Python<'_>,
+    a: &Tensor,
+    other: &Bound<'_, PyAny>,
+    op: BinaryOp,
+    reflected: bool,
+) -> PyResult<Py<PyAny>> {
+    let Some(b) = Arg::extract(other) else {
+        return Ok(py.NotImplemented());
+    };
+    let n = a.numel();
+    let r = heavy(py, n, || {
+        if reflected {
+            ops::math::binary(b.operand(), a, op)
+        } else {
+            ops::math::binary(a, b.operand(), op)
+        }
+    })
+    .py()?;
+    Ok(Py::new(py, PyTensor::wrap(r))?.into_any())
+}
+
+fn inplace(
+    py: Python<'_>,
+    slf: &Bound<'_, PyTensor>,
+    other: &Bound<'_, PyAny>,
+    op: BinaryOp,
+) -> PyResult<Py<PyAny>> {
+    let b = arg(other, "in-place operator")?;
+    let a = &slf.get().t;
+    heavy(py, a.numel(), || {
+        ops::math::binary_inplace(a, b.operand(), op)
+    })
+    .py()?;
+    Ok(slf.clone().into_any().unbind())
+}
+
+fn wrap(py: Python<'_>, t: Tensor) -> PyResult<Py<PyTensor>> {
+    Py::new(py, PyTensor::wrap(t))
+}
+
+fn wrap_pair(py: Python<'_>, (a, b): (Tensor, Tensor)) -> PyResult<(Py<PyTensor>, Py<PyTensor>)> {
+    Ok((wrap(py, a)?, wrap(py, b)?))
+}
+
+/// Parses one entry of an index expression.
+fn index_entry(obj: &Bound<'_, PyAny>) -> PyResult<TensorIndex> {
+    if obj.is_none() {
+        return Ok(TensorIndex::None);
+    }
+    if obj.is_instance_of::<PyEllipsis>() {
+        return Ok(TensorIndex::Ellipsis);
+    }
+    if obj.is_instance_of::<PyBool>() {
+        let b: bool = obj.extract()?;
+        return Ok(TensorIndex::Tensor(Tensor::scalar(
+            Scalar::Bool(b),
+            DType::Bool,
+        )));
+    }
+    if let Ok(s) = obj.cast::<PySlice>() {
+        let get = |name: &str| -> PyResult<Option<i64>> {
+            let v = s.getattr(name)?;
+            if v.is_none() {
+                Ok(None)
+            } else {
+                Ok(Some(v.call_method0("__index__")?.extract()?))
+            }
+        };
+        let step = get("step")?.unwrap_or(1);
+        if step <= 0 {
+            return Err(PyValueError::new_err("step must be greater than zero"));
+        }
+        return Ok(TensorIndex::Slice(get("start")?, get("stop")?, step));
+    }
+    if let Ok(t) = obj.cast::<PyTensor>() {
+        let t = &t.get().t;
+        if t.ndim() == 0 && t.dtype().is_integral() && t.dtype() != DType::Bool {
+            return Ok(TensorIndex::Int(t.item().py()?.to_f64() as i64));
+        }
+        return Ok(TensorIndex::Tensor(t.clone()));
+    }
+    if let Ok(i) = obj.call_method0("__index__") {
+        return Ok(TensorIndex::Int(i.extract()?));
+    }
+    if obj.is_instance_of::<PyList>()
+        || obj.is_instance_of::<PyTuple>()
+        || obj.hasattr("__array_interface__")?
+    {
+        let ft = obj.py().import("ferrotorch")?;
+        let t = ft.getattr("tensor")?.call1((obj,))?;
+        return index_entry(&t);
+    }
+    Err(PyIndexError::new_err(format!(
+        "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices (got {})",
+        obj.get_type().name()?
+    )))
+}
+
+fn index_list(key: &Bound<'_, PyAny>) -> PyResult<Vec<TensorIndex>> {
+    if let Ok(t) = key.cast::<PyTuple>() {
+        t.iter().map(|e| index_entry(&e)).collect()
+    } else {
+        Ok(vec![index_entry(key)?])
+    }
+}
+
+#[pymethods]
+impl PyTensor {
+    // ------------------------------------------------------------ attributes
+    #[getter]
+    fn dtype(&self, py: Python<'_>) -> Py<PyDType> {
+        dtype_obj(py, self.t.dtype())
+    }
+    #[getter]
+    fn device(&self) -> PyDevice {
+        PyDevice {
+            dev: self.t.device(),
+        }
+    }
+    #[getter]
+    fn ndim(&self) -> usize {
+        self.t.ndim()
+    }
+    fn dim(&self) -> usize {
+        self.t.ndim()
+    }
+    fn numel(&self) -> usize {
+        self.t.numel()
+    }
+    fn _shape<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(py, self.t.shape())
+    }
+    #[pyo3(signature = (dim=None))]
+    fn stride<'py>(&self, py: Python<'py>, dim: Option<i64>) -> PyResult<Py<PyAny>> {
+        match dim {
+            None => Ok(PyTuple::new(py, self.t.strides())?.into_any().unbind()),
+            Some(d) => {
+                let d = ferrotorch_core_dim(&self.t, d)?;
+                Ok(self.t.strides()[d].into_pyobject(py)?.into_any().unbind())
+            }
+        }
+    }
+    fn storage_offset(&self) -> usize {
+        self.t.offset()
+    }
+    fn element_size(&self) -> usize {
+        self.t.dtype().size()
+    }
+    fn is_contiguous(&self) -> bool {
+        self.t.is_contiguous()
+    }
+    fn data_ptr(&self) -> usize {
+        self.t.data_ptr()
+    }
+    fn is_floating_point(&self) -> bool {
+        self.t.dtype().is_float()
+    }
+    #[getter]
+    fn is_cuda(&self) -> bool {
+        false
+    }
+    #[getter]
+    fn is_leaf(&self) -> bool {
+        true
+    }
+    #[getter]
+    fn get_requires_grad(&self) -> bool {
+        self.t.requires_grad()
+    }
+    #[setter]
+    fn set_requires_grad(&self, flag: bool) -> PyResult<()> {
+        self.t.set_requires_grad(flag).py()
+    }
+    #[pyo3(signature = (requires_grad=true))]
+    fn requires_grad_(slf: &Bound<'_, Self>, requires_grad: bool) -> PyResult<Py<PyAny>> {
+        slf.get().t.set_requires_grad(requires_grad).py()?;
+        Ok(slf.clone().into_any().unbind())
+    }
+    #[getter]
+    fn grad_fn(&self) -> Option<Py<PyAny>> {
+        None
+    }
+    fn item<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        scalar_to_py(py, self.t.item().py()?)
+    }
+    fn tolist<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        tolist(py, &self.t)
+    }
+    fn __len__(&self) -> PyResult<usize> {
+        if self.t.ndim() == 0 {
+            return Err(PyTypeError::new_err("len() of a 0-d tensor"));
+        }
+        Ok(self.t.shape()[0])
+    }
+    fn __bool__(&self) -> PyResult<bool> {
+        if self.t.numel() != 1 {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+                "Boolean value of Tensor with {} values is ambiguous",
+                if self.t.numel() == 0 {
+                    "no".to_string()
+                } else {
+                    "more than one".to_string()
+                }
+            )));
+        }
+        Ok(self.t.item().py()?.to_f64() != 0.0)
+    }
+    fn __float__(&self) -> PyResult<f64> {
+        Ok(self.t.item().py()?.to_f64())
+    }
+    fn __int__(&self) -> PyResult<i64> {
+        Ok(match self.t.item().py()? {
+            Scalar::Bool(b) => b as i64,
+            Scalar::Int(i) => i,
+            Scalar::Float(f) => f as i64,
+        })
+    }
+    fn __index__(&self) -> PyResult<i64> {
+        if self.t.dtype().is_float() || self.t.numel() != 1 {
+            return Err(PyTypeError::new_err(
+                "only integer tensors of a single element can be converted to an index",
+            ));
+        }
+        self.__int__()
+    }
+    fn __hash__(slf: &Bound<'_, Self>) -> isize {
+        slf.as_ptr() as isize
+    }
+
+    // ------------------------------------------------------------ views
+    fn _view(&self, py: Python<'_>, sizes: Vec<i64>) -> PyResult<Py<PyTensor>> {
+        wrap(py, self.t.view(&sizes).py()?)
+    }
+    fn _reshape(&self, py: Python<'_>, sizes: Vec<i64>) -> PyResult<Py<PyTensor>> {
+        wrap(py, self.t.reshape(&sizes).py()?)
+    }
+    fn _permute(&self, py: Python<'_>, dims: Vec<i64>) -> PyResult<Py<PyTensor>> {
+        wrap(py, self.t.permute(&dims).py()?)
+    }
+    fn _expand(&self, py: Python<'_>, sizes: Vec<i64>) -> PyResult<Py<PyTensor>> {
+        wrap(py, self.t.expand(&sizes).py()?)
+    }
+    fn transpose(&self, py: Python<'_>, dim0: i64, dim1: i64) -> PyResult<Py<PyTensor>> {
+        wrap(py, self.t.transpose(dim0, dim1).py()?)
+    }
+    fn t(&self, py: Python<'_>) -> PyResult<Py<PyTensor>> {
+        wrap(py, self.t.t().py()?)
+    }
+    #[pyo3(signature = (start_dim=0, end_dim=-1))]
+    fn flatten(&self, py: Python<'_>, start_dim: i64, end_dim: i64) -> PyResult<Py<PyTensor>> {
+        wrap(py, self.t.flatten(start_dim, end_dim).py()?)
+    }
+    fn narrow(&self, py: Python<'_>, dim: i64, start: i64, length: i64) -> PyResult<Py<PyTensor>> {
+        wrap(py, self.t.narrow(dim, start, length).py()?)
+    }
+    fn select(&self, py: Python<'_>, dim: i64, index: i64) -> PyResult<Py<PyTensor>> {
+        wrap(py, self.t.select(dim, index).py()?)
+    }
+    fn unsqueeze(&self, py: Python<'_>, dim: i64) -> PyResult<Py<PyTensor>> {
+        wrap(py, self.t.unsqueeze(dim).py()?)
+    }
+    #[pyo3(signature = (dim=None))]
+    fn squeeze(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyTensor>> {
+        let r = match dim {
+            Some(d) if !d.is_none() => self.t.squeeze(Some(&convert::dims(Some(d))?)),
+            _ => self.t.squeeze(None),
+        };
+        wrap(py, r.py()?)
+    }
+    fn movedim(&self, py: Python<'_>, source: i64, destination: i64) -> PyResult<Py<PyTensor>> {
+        wrap(py, self.t.movedim(source, destination).py()?)
+    }
+    #[pyo3(signature = (size, stride, storage_offset=None))]
+    fn as_strided(
+        &self,
+        py: Python<'_>,
+        size: Vec<usize>,
+        stride: Vec<usize>,
+        storage_offset: Option<usize>,
+    ) -> PyResult<Py<PyTensor>> {
+        wrap(py, self.t.as_strided(&size, &stride, storage_offset).py()?)
+    }
+    fn contiguous(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        let t = &slf.get().t;
+        if t.is_contiguous() {
+            return Ok(slf.clone().into_any().unbind());
+        }
+        Ok(wrap(slf.py(), heavy(slf.py(), t.numel(), || t.contiguous()))?.into_any())
+    }
+    #[pyo3(signature = (*, memory_format=None))]
+    fn clone(
+        &self,
+        py: Python<'_>,
+        memory_format: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyTensor>> {
+        let _ = memory_format;
+        let t = &self.t;
+        wrap(py, heavy(py, t.numel(), || t.clone_data()))
+    }
+    fn detach(&self, py: Python<'_>) -> PyResult<Py<PyTensor>> {
+        wrap(py, self.t.detach())
+    }
+    fn detach_(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        slf.get().t.set_requires_grad(false).py()?;
+        Ok(slf.clone().into_any().unbind())
+    }
+    fn _to_dtype(
+        slf: &Bound<'_, Self>,
+        dtype: &Bound<'_, PyAny>,
+        copy: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let dt = convert::dtype(dtype)?;
+        let t = &slf.get().t;
+        if dt == t.dtype() && !copy {
+            return Ok(slf.clone().into_any().unbind());
+        }
+        let r = heavy(slf.py(), t.numel(), || {
+            if dt == t.dtype() {
+                Ok(t.clone_data())
+            } else {
+                t.to_dtype(dt)
+            }
+        })
+        .py()?;
+        Ok(wrap(slf.py(), r)?.into_any())
+    }
+
+    // ------------------------------------------------------------ operators
+    fn __add__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        operator(py, &self.t, o, BinaryOp::Add, false)
+    }
+    fn __radd__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        operator(py, &self.t, o, BinaryOp::Add, true)
+    }
+    fn __sub__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        operator(py, &self.t, o, BinaryOp::Sub, false)
+    }
+    fn __rsub__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        operator(py, &self.t, o, BinaryOp::Sub, true)
+    }
+    fn __mul__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        operator(py, &self.t, o, BinaryOp::Mul, false)
+    }
+    fn __rmul__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        operator(py, &self.t, o, BinaryOp::Mul, true)
+    }
+    fn __truediv__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        operator(py, &self.t, o, BinaryOp::Div, false)
+    }
+    fn __rtruediv__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        operator(py, &self.t, o, BinaryOp::Div, true)
+    }
+    fn __floordiv__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        operator(py, &self.t, o, BinaryOp::FloorDiv, false)
+    }
+    fn __rfloordiv__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        operator(py, &self.t, o, BinaryOp::FloorDiv, true)
+    }
+    fn __mod__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        operator(py, &self.t, o, BinaryOp::Rem, false)
+    }
+    fn __rmod__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        operator(py, &self.t, o, BinaryOp::Rem, true)
+    }
+    fn __pow__(
+        &self,
+        py: Python<'_>,
+        o: &Bound<'_, PyAny>,
+        _modulo: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        operator(py, &self.t, o, BinaryOp::Pow, false)
+    }
+    fn __rpow__(
+        &self,
+        py: Python<'_>,
+        o: &Bound<'_, PyAny>,
+        _modulo: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        operator(py, &self.t, o, BinaryOp::Pow, true)
+    }
+    fn __and__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        self.bitwise(py, o, BinaryOp::LogicalAnd, BinaryOp::Mul)
+    }
+    fn __or__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        self.bitwise(py, o, BinaryOp::LogicalOr, BinaryOp::Maximum)
+    }
+    fn __xor__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        self.bitwise(py, o, BinaryOp::LogicalXor, BinaryOp::Ne)
+    }
+    fn __rand__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        self.__and__(py, o)
+    }
+    fn __ror__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        self.__or__(py, o)
+    }
+    fn __rxor__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        self.__xor__(py, o)
+    }
+    fn __invert__(&self, py: Python<'_>) -> PyResult<Py<PyTensor>> {
+        if self.t.dtype() != DType::Bool {
+            return Err(PyTypeError::new_err(
+                "~ (bitwise_not) is only implemented for bool tensors in ferrotorch",
+            ));
+        }
+        wrap(py, ops::math::unary(&self.t, UnaryOp::LogicalNot).py()?)
+    }
+    fn __neg__(&self, py: Python<'_>) -> PyResult<Py<PyTensor>> {
+        wrap(py, ops::math::unary(&self.t, UnaryOp::Neg).py()?)
+    }
+    fn __pos__(slf: &Bound<'_, Self>) -> Py<PyAny> {
+        slf.clone().into_any().unbind()
+    }
+    fn __abs__(&self, py: Python<'_>) -> PyResult<Py<PyTensor>> {
+        wrap(py, ops::math::unary(&self.t, UnaryOp::Abs).py()?)
+    }
+    fn __matmul__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let Ok(b) = o.cast::<PyTensor>() else {
+            return Ok(py.NotImplemented());
+        };
+        let (a, b) = (&self.t, &b.get().t);
+        let r = py.detach(|| ops::linalg::matmul(a, b)).py()?;
+        Ok(wrap(py, r)?.into_any())
+    }
+    fn __rmatmul__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let Ok(b) = o.cast::<PyTensor>() else {
+            return Ok(py.NotImplemented());
+        };
+        let r = ops::linalg::matmul(&b.get().t, &self.t).py()?;
+        Ok(wrap(py, r)?.into_any())
+    }
+    fn __richcmp__(
+        &self,
+        py: Python<'_>,
+        o: &Bound<'_, PyAny>,
+        op: pyo3::basic::CompareOp,
+    ) -> PyResult<Py<PyAny>> {
+        use pyo3::basic::CompareOp::*;
+        let bop = match op {
+            Lt => BinaryOp::Lt,
+            Le => BinaryOp::Le,
+            Eq => BinaryOp::Eq,
+            Ne => BinaryOp::Ne,
+            Gt => BinaryOp::Gt,
+            Ge => BinaryOp::Ge,
+        };
+        operator(py, &self.t, o, bop, false)
+    }
+    fn __iadd__(slf: &Bound<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
+        inplace(slf.py(), slf, o, BinaryOp::Add).map(drop)
+    }
+    fn __isub__(slf: &Bound<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
+        inplace(slf.py(), slf, o, BinaryOp::Sub).map(drop)
+    }
+    fn __imul__(slf: &Bound<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
+        inplace(slf.py(), slf, o, BinaryOp::Mul).map(drop)
+    }
+    fn __itruediv__(slf: &Bound<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
+        inplace(slf.py(), slf, o, BinaryOp::Div).map(drop)
+    }
+    fn __ifloordiv__(slf: &Bound<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
+        inplace(slf.py(), slf, o, BinaryOp::FloorDiv).map(drop)
+    }
+    fn __imod__(slf: &Bound<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
+        inplace(slf.py(), slf, o, BinaryOp::Rem).map(drop)
+    }
+    fn __ipow__(
+        slf: &Bound<'_, Self>,
+        o: &Bound<'_, PyAny>,
+        _modulo: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        inplace(slf.py(), slf, o, BinaryOp::Pow).map(drop)
+    }
+
+    // ------------------------------------------------------------ generic op entry points
+    /// `self op other` (or `other op self` when `reflected`) by op name.
+    #[pyo3(signature = (other, op, reflected=false))]
+    fn _binary(
+        &self,
+        py: Python<'_>,
+        other: &Bound<'_, PyAny>,
+        op: &str,
+        reflected: bool,
+    ) -> PyResult<Py<PyTensor>> {
+        let b = arg(other, op)?;
+        let op = binary_code(op)?;
+        let a = &self.t;
+        let r = heavy(py, a.numel(), || {
+            if reflected {
+                ops::math::binary(b.operand(), a, op)
+            } else {
+                ops::math::binary(a, b.operand(), op)
+            }
+        })
+        .py()?;
+        wrap(py, r)
+    }
+    fn _binary_(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>, op: &str) -> PyResult<Py<PyAny>> {
+        inplace(slf.py(), slf, other, binary_code(op)?)
+    }
+    fn _unary(&self, py: Python<'_>, op: &str) -> PyResult<Py<PyTensor>> {
+        let op = unary_code(op)?;
+        let a = &self.t;
+        wrap(py, heavy(py, a.numel(), || ops::math::unary(a, op)).py()?)
+    }
+    fn _unary_(slf: &Bound<'_, Self>, op: &str) -> PyResult<Py<PyAny>> {
+        let op = unary_code(op)?;
+        let a = &slf.get().t;
+        let r = heavy(slf.py(), a.numel(), || ops::math::unary(a, op)).py()?;
+        ops::math::assign_inplace(a, &r).py()?;
+        Ok(slf.clone().into_any().unbind())
+    }
+    #[pyo3(signature = (min=None, max=None))]
+    fn _clamp(
+        &self,
+        py: Python<'_>,
+        min: Option<&Bound<'_, PyAny>>,
+        max: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyTensor>> {
+        let lo = opt_arg(min)?;
+        let hi = opt_arg(max)?;
+        let r = ops::math::clamp(
+            &self.t,
+            lo.as_ref().map(|a| a.operand()),
+            hi.as_ref().map(|a| a.operand()),
+        )
+        .py()?;
+        wrap(py, r)
+    }
+    /// Writes an op's result into `self` for an in-place op (refuses e.g. float into int).
+    fn _assign_(slf: &Bound<'_, Self>, result: &Bound<'_, PyTensor>) -> PyResult<Py<PyAny>> {
+        ops::math::assign_inplace(&slf.get().t, &result.get().t).py()?;
+        Ok(slf.clone().into_any().unbind())
+    }
+    fn copy_(slf: &Bound<'_, Self>, src: &Bound<'_, PyTensor>) -> PyResult<Py<PyAny>> {
+        let (d, s) = (&slf.get().t, &src.get().t);
+        heavy(slf.py(), d.numel(), || d.copy_from(s)).py()?;
+        Ok(slf.clone().into_any().unbind())
+    }
+    fn fill_(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let t = &slf.get().t;
+        match arg(value, "fill_")? {
+            Arg::S(s) => t.fill(s).py()?,
+            Arg::T(v) => {
+                if v.ndim() != 0 {
+                    return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+                        "fill_ only supports 0-dimension value tensor but got tensor with {} dimensions.",
+                        v.ndim()
+                    )));
+                }
+                t.copy_from(&v).py()?
+            }
+        }
+        Ok(slf.clone().into_any().unbind())
+    }
+    fn zero_(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        slf.get().t.fill(Scalar::Int(0)).py()?;
+        Ok(slf.clone().into_any().unbind())
+    }
+
+    // ------------------------------------------------------------ indexing
+    fn __getitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Py<PyTensor>> {
+        // Fast path: a plain int.
+        if let Ok(i) = key.extract::<i64>() {
+            if !key.is_instance_of::<PyBool>() && !key.is_instance_of::<PyTensor>() {
+                if self.t.ndim() == 0 {
+                    return Err(PyIndexError::new_err("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number"));
+                }
+                return wrap(
+                    py,
+                    ferrotorch::index::index(&self.t, &[TensorIndex::Int(i)]).py()?,
+                );
+            }
+        }
+        let idx = index_list(key)?;
+        wrap(py, ferrotorch::index::index(&self.t, &idx).py()?)
+    }
+    fn __setitem__(&self, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let idx = index_list(key)?;
+        let v = match Arg::extract(value) {
+            Some(v) => v,
+            None => {
+                let ft = value.py().import("ferrotorch")?;
+                let t = ft.getattr("tensor")?.call1((value,))?;
+                Arg::T(t.cast::<PyTensor>()?.get().t.clone())
+            }
+        };
+        ferrotorch::index::index_put(&self.t, &idx, v.operand()).py()
+    }
+    fn index_select(
+        &self,
+        py: Python<'_>,
+        dim: i64,
+        index: &Bound<'_, PyTensor>,
+    ) -> PyResult<Py<PyTensor>> {
+        wrap(
+            py,
+            ferrotorch::index::index_select(&self.t, dim, &index.get().t).py()?,
+        )
+    }
+    fn gather(
+        &self,
+        py: Python<'_>,
+        dim: i64,
+        index: &Bound<'_, PyTensor>,
+    ) -> PyResult<Py<PyTensor>> {
+        wrap(
+            py,
+            ferrotorch::index::gather(&self.t, dim, &index.get().t).py()?,
+        )
+    }
+    #[pyo3(signature = (dim, index, src, reduce=None))]
+    fn scatter_(
+        slf: &Bound<'_, Self>,
+        dim: i64,
+        index: &Bound<'_, PyTensor>,
+        src: &Bound<'_, PyAny>,
+        reduce: Option<&str>,
+    ) -> PyResult<Py<PyAny>> {
+        let s = arg(src, "scatter")?;
+        if let Some(r) = reduce {
+            if r != "add" && r != "multiply" {
+                return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+                    "reduce argument must be either add or multiply. Got {r}"
+                )));
+            }
+        }
+        ferrotorch::index::scatter_(&slf.get().t, dim, &index.get().t, s.operand(), reduce).py()?;
+        Ok(slf.clone().into_any().unbind())
+    }
+    fn masked_fill(
+        &self,
+        py: Python<'_>,
+        mask: &Bound<'_, PyTensor>,
+        value: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyTensor>> {
+        let v = arg(value, "masked_fill")?;
+        wrap(
+            py,
+            ferrotorch::index::masked_fill(&self.t, &mask.get().t, v.operand()).py()?,
+        )
+    }
+    fn nonzero(&self, py: Python<'_>) -> PyResult<Py<PyTensor>> {
+        wrap(py, ferrotorch::index::nonzero(&self.t).py()?)
+    }
+
+    // ------------------------------------------------------------ reductions
+    #[pyo3(signature = (dims, keepdim, dtype=None))]
+    fn _sum(
+        &self,
+        py: Python<'_>,
+        dims: Vec<i64>,
+        keepdim: bool,
+        dtype: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyTensor>> {
+        let dt = convert::opt_dtype(dtype)?;
+        let t = &self.t;
+        wrap(
+            py,
+            heavy(py, t.numel(), || ops::reduce::sum(t, &dims, keepdim, dt)).py()?,
+        )
+    }
+    #[pyo3(signature = (dims, keepdim, dtype=None))]
+    fn _mean(
+        &self,
+        py: Python<'_>,
+        dims: Vec<i64>,
+        keepdim: bool,
+        dtype: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyTensor>> {
+        let dt = convert::opt_dtype(dtype)?;
+        let t = &self.t;
+        wrap(
+            py,
+            heavy(py, t.numel(), || ops::reduce::mean(t, &dims, keepdim, dt)).py()?,
+        )
+    }
+    #[pyo3(signature = (dim, keepdim, dtype=None))]
+    fn _prod(
+        &self,
+        py: Python<'_>,
+        dim: Option<i64>,
+        keepdim: bool,
+        dtype: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyTensor>> {
+        let dt = convert::opt_dtype(dtype)?;
+        wrap(py, ops::reduce::prod(&self.t, dim, keepdim, dt).py()?)
+    }
+    fn _amax(
+        &self,
+        py: Python<'_>,
+        dims: Vec<i64>,
+        keepdim: bool,
+        max: bool,
+    ) -> PyResult<Py<PyTensor>> {
+        let t = &self.t;
+        wrap(
+            py,
+            heavy(py, t.numel(), || ops::reduce::amax(t, &dims, keepdim, max)).py()?,
+        )
+    }
+    fn _max_dim(
+        &self,
+        py: Python<'_>,
+        dim: i64,
+        keepdim: bool,
+        max: bool,
+    ) -> PyResult<(Py<PyTensor>, Py<PyTensor>)> {
+        wrap_pair(py, ops::reduce::max_dim(&self.t, dim, keepdim, max).py()?)
+    }
+    fn _argmax(
+        &self,
+        py: Python<'_>,
+        dim: Option<i64>,
+        keepdim: bool,
+        max: bool,
+    ) -> PyResult<Py<PyTensor>> {
+        wrap(py, ops::reduce::argmax(&self.t, dim, keepdim, max).py()?)
+    }
+    fn _all_any(
+        &self,
+        py: Python<'_>,
+        dims: Vec<i64>,
+        keepdim: bool,
+        any: bool,
+    ) -> PyResult<Py<PyTensor>> {
+        wrap(py, ops::reduce::all_any(&self.t, &dims, keepdim, any).py()?)
+    }
+    fn _var(
+        &self,
+        py: Python<'_>,
+        dims: Vec<i64>,
+        correction: f64,
+        keepdim: bool,
+        std: bool,
+    ) -> PyResult<Py<PyTensor>> {
+        let r = if std {
+            ops::reduce::std(&self.t, &dims, correction, keepdim)
+        } else {
+            ops::reduce::var(&self.t, &dims, correction, keepdim)
+        };
+        wrap(py, r.py()?)
+    }
+    fn _norm(
+        &self,
+        py: Python<'_>,
+        p: f64,
+        dims: Vec<i64>,
+        keepdim: bool,
+    ) -> PyResult<Py<PyTensor>> {
+        wrap(py, ops::reduce::norm(&self.t, p, &dims, keepdim).py()?)
+    }
+    fn _logsumexp(&self, py: Python<'_>, dims: Vec<i64>, keepdim: bool) -> PyResult<Py<PyTensor>> {
+        wrap(py, ops::reduce::logsumexp(&self.t, &dims, keepdim).py()?)
+    }
+    #[pyo3(signature = (dim, log, dtype=None))]
+    fn _softmax(
+        &self,
+        py: Python<'_>,
+        dim: i64,
+        log: bool,
+        dtype: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyTensor>> {
+        let dt = convert::opt_dtype(dtype)?;
+        let t = &self.t;
+        wrap(
+            py,
+            heavy(py, t.numel(), || ops::rows::softmax(t, dim, log, dt)).py()?,
+        )
+    }
+    #[pyo3(signature = (dim, prod, dtype=None))]
+    fn _cumulative(
+        &self,
+        py: Python<'_>,
+        dim: i64,
+        prod: bool,
+        dtype: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyTensor>> {
+        let dt = convert::opt_dtype(dtype)?;
+        wrap(py, ops::rows::cumulative(&self.t, dim, prod, dt).py()?)
+    }
+    fn _sort(
+        &self,
+        py: Python<'_>,
+        dim: i64,
+        descending: bool,
+    ) -> PyResult<(Py<PyTensor>, Py<PyTensor>)> {
+        let t = &self.t;
+        wrap_pair(
+            py,
+            heavy(py, t.numel(), || ops::rows::sort(t, dim, descending)).py()?,
+        )
+    }
+    fn _topk(
+        &self,
+        py: Python<'_>,
+        k: i64,
+        dim: i64,
+        largest: bool,
+    ) -> PyResult<(Py<PyTensor>, Py<PyTensor>)> {
+        wrap_pair(py, ops::rows::topk(&self.t, k, dim, largest).py()?)
+    }
+
+    // ------------------------------------------------------------ linear algebra
+    fn matmul(&self, py: Python<'_>, other: &Bound<'_, PyTensor>) -> PyResult<Py<PyTensor>> {
+        let (a, b) = (&self.t, &other.get().t);
+        wrap(py, py.detach(|| ops::linalg::matmul(a, b)).py()?)
+    }
+    fn mm(&self, py: Python<'_>, mat2: &Bound<'_, PyTensor>) -> PyResult<Py<PyTensor>> {
+        let (a, b) = (&self.t, &mat2.get().t);
+        wrap(py, py.detach(|| ops::linalg::mm(a, b)).py()?)
+    }
+    fn bmm(&self, py: Python<'_>, mat2: &Bound<'_, PyTensor>) -> PyResult<Py<PyTensor>> {
+        let (a, b) = (&self.t, &mat2.get().t);
+        wrap(py, py.detach(|| ops::linalg::bmm(a, b)).py()?)
+    }
+    fn dot(&self, py: Python<'_>, other: &Bound<'_, PyTensor>) -> PyResult<Py<PyTensor>> {
+        wrap(py, ops::linalg::dot(&self.t, &other.get().t).py()?)
+    }
+    fn outer(&self, py: Python<'_>, vec2: &Bound<'_, PyTensor>) -> PyResult<Py<PyTensor>> {
+        wrap(py, ops::linalg::outer(&self.t, &vec2.get().t).py()?)
+    }
+
+    // ------------------------------------------------------------ splitting
+    fn _split(&self, py: Python<'_>, size: usize, dim: i64) -> PyResult<Vec<Py<PyTensor>>> {
+        ops::shape::split(&self.t, size, dim)
+            .py()?
+            .into_iter()
+            .map(|t| wrap(py, t))
+            .collect()
+    }
+    fn _split_sizes(
+        &self,
+        py: Python<'_>,
+        sizes: Vec<usize>,
+        dim: i64,
+    ) -> PyResult<Vec<Py<PyTensor>>> {
+        ops::shape::split_sizes(&self.t, &sizes, dim)
+            .py()?
+            .into_iter()
+            .map(|t| wrap(py, t))
+            .collect()
+    }
+    #[pyo3(signature = (chunks, dim=0))]
+    fn chunk(&self, py: Python<'_>, chunks: usize, dim: i64) -> PyResult<Vec<Py<PyTensor>>> {
+        ops::shape::chunk(&self.t, chunks, dim)
+            .py()?
+            .into_iter()
+            .map(|t| wrap(py, t))
+            .collect()
+    }
+    #[pyo3(signature = (dim=0))]
+    fn unbind(&self, py: Python<'_>, dim: i64) -> PyResult<Vec<Py<PyTensor>>> {
+        ops::shape::unbind(&self.t, dim)
+            .py()?
+            .into_iter()
+            .map(|t| wrap(py, t))
+            .collect()
+    }
+
+    // ------------------------------------------------------------ random in-place
+    #[pyo3(signature = (from_, to, generator=None))]
+    fn _uniform_(
+        slf: &Bound<'_, Self>,
+        from_: f64,
+        to: f64,
+        generator: Option<&Bound<'_, crate::generator::PyGenerator>>,
+    ) -> PyResult<Py<PyAny>> {
+        let g = generator.and_then(|g| g.get().inner());
+        ferrotorch::random::fill_(&slf.get().t, false, from_, to, g.as_deref()).py()?;
+        Ok(slf.clone().into_any().unbind())
+    }
+    #[pyo3(signature = (mean, std, generator=None))]
+    fn _normal_(
+        slf: &Bound<'_, Self>,
+        mean: f64,
+        std: f64,
+        generator: Option<&Bound<'_, crate::generator::PyGenerator>>,
+    ) -> PyResult<Py<PyAny>> {
+        let g = generator.and_then(|g| g.get().inner());
+        ferrotorch::random::fill_(&slf.get().t, true, mean, std, g.as_deref()).py()?;
+        Ok(slf.clone().into_any().unbind())
+    }
+
+    // ------------------------------------------------------------ numpy
+    /// NumPy's array interface: zero-copy `np.asarray(t)` / `t.numpy()`.
+    #[getter]
+    fn __array_interface__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        crate::numpy::array_interface(py, &self.t)
+    }
+}
+
+impl PyTensor {
+    fn bitwise(
+        &self,
+        py: Python<'_>,
+        o: &Bound<'_, PyAny>,
+        logical: BinaryOp,
+        _int_op: BinaryOp,
+    ) -> PyResult<Py<PyAny>> {
+        let Some(b) = Arg::extract(o) else {
+            return Ok(py.NotImplemented());
+        };
+        let both_bool = self.t.dtype() == DType::Bool
+            && match &b {
+                Arg::T(t) => t.dtype() == DType::Bool,
+                Arg::S(s) => matches!(s, Scalar::Bool(_)),
+            };
+        if !both_bool {
+            return Err(PyTypeError::new_err(
+                "bitwise operators (&, |, ^) are only implemented for bool tensors in ferrotorch",
+            ));
+        }
+        Ok(wrap(py, ops::math::binary(&self.t, b.operand(), logical).py()?)?.into_any())
+    }
+}
+
+fn opt_arg(o: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Arg>> {
+    match o {
+        None => Ok(None),
+        Some(v) if v.is_none() => Ok(None),
+        Some(v) => Ok(Some(arg(v, "clamp")?)),
+    }
+}
+
+fn ferrotorch_core_dim(t: &Tensor, d: i64) -> PyResult<usize> {
+    let n = t.ndim();
+    let nn = n.max(1) as i64;
+    if d < -nn || d >= nn || n == 0 {
+        return Err(PyIndexError::new_err(format!(
+            "Dimension out of range (expected to be in range of [{}, {}], but got {})",
+            -nn,
+            nn - 1,
+            d
+        )));
+    }
+    Ok(if d < 0 { (d + nn) as usize } else { d as usize })
+}
+
+pub fn scalar_to_py<'py>(py: Python<'py>, s: Scalar) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match s {
+        Scalar::Bool(b) => PyBool::new(py, b).to_owned().into_any(),
+        Scalar::Int(i) => i.into_pyobject(py)?.into_any(),
+        Scalar::Float(f) => f.into_pyobject(py)?.into_any(),
+    })
+}
+
+/// Nested Python lists of the tensor's values (a number for 0-d tensors).
+fn tolist<'py>(py: Python<'py>, t: &Tensor) -> PyResult<Bound<'py, PyAny>> {
+    let shape = t.shape().to_vec();
+    let values: Vec<Bound<'py, PyAny>> = match t.dtype() {
+        DType::Bool => t
+            .to_vec::<bool>()
+            .py()?
+            .into_iter()
+            .map(|v| PyBool::new(py, v).to_owned().into_any())
+            .collect(),
+        dt if dt.is_float() => t
+            .to_vec::<f64>()
+            .py()?
+            .into_iter()
+            .map(|v| {
+                v.into_pyobject(py)
+                    .map(|o| o.into_any())
+                    .map_err(PyErr::from)
+            })
+            .collect::<PyResult<_>>()?,
+        _ => t
+            .to_vec::<i64>()
+            .py()?
+            .into_iter()
+            .map(|v| {
+                v.into_pyobject(py)
+                    .map(|o| o.into_any())
+                    .map_err(PyErr::from)
+            })
+            .collect::<PyResult<_>>()?,
+    };
+    if shape.is_empty() {
+        return Ok(values.into_iter().next().expect("0-d tensor has one value"));
+    }
+    fn build<'py>(
+        py: Python<'py>,
+        shape: &[usize],
+        vals: &mut std::vec::IntoIter<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let list = PyList::empty(py);
+        for _ in 0..shape[0] {
+            if shape.len() == 1 {
+                list.append(vals.next().expect("enough values"))?;
+            } else {
+                list.append(build(py, &shape[1..], vals)?)?;
+            }
+        }
+        Ok(list.into_any())
+    }
+    build(py, &shape, &mut values.into_iter())
+}

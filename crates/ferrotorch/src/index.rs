@@ -1,0 +1,531 @@
+//! Indexing: `t[...]` with ints, slices, `None`, `...`, integer and boolean
+//! tensors (advanced indexing with NumPy/PyTorch placement rules), assignment
+//! through the same plan, and `index_select`, `gather`, `scatter`,
+//! `masked_fill`, `nonzero`.
+
+use crate::ops::math::{where_, Operand};
+use crate::{DType, Element, Error, Result, Tensor};
+use ferrotorch_core::broadcast_shapes;
+use ferrotorch_cpu::elementwise::offsets;
+
+/// One entry of an index expression.
+#[derive(Clone)]
+pub enum TensorIndex {
+    Int(i64),
+    Slice(Option<i64>, Option<i64>, i64),
+    None,
+    Ellipsis,
+    /// An integer (any int dtype) or boolean tensor.
+    Tensor(Tensor),
+}
+
+/// Where advanced-indexed elements come from: output index `(p, b, q)` reads
+/// storage offset `pre[p] + mid[b] + post[q]`.
+struct Plan {
+    base: Tensor,
+    shape: Vec<usize>,
+    pre: Vec<usize>,
+    mid: Vec<usize>,
+    post: Vec<usize>,
+}
+
+fn dims_offsets(shape: &[usize], strides: &[usize]) -> Vec<usize> {
+    let l = crate::Layout {
+        shape: shape.to_vec(),
+        strides: strides.to_vec(),
+        offset: 0,
+    };
+    offsets(&l)
+}
+
+fn consumed(idx: &TensorIndex) -> usize {
+    match idx {
+        TensorIndex::Int(_) | TensorIndex::Slice(..) => 1,
+        TensorIndex::Tensor(t) if t.dtype() == DType::Bool => t.ndim(),
+        TensorIndex::Tensor(_) => 1,
+        TensorIndex::None | TensorIndex::Ellipsis => 0,
+    }
+}
+
+/// Applies basic indexing; returns the view and the advanced indices as
+/// (dim in the view, int64 index tensor).
+fn basic(t: &Tensor, idx: &[TensorIndex]) -> Result<(Tensor, Vec<(usize, Tensor)>)> {
+    let used: usize = idx.iter().map(consumed).sum();
+    if used > t.ndim() {
+        return Err(Error::Index(format!(
+            "too many indices for tensor of dimension {}",
+            t.ndim()
+        )));
+    }
+    if idx
+        .iter()
+        .filter(|i| matches!(i, TensorIndex::Ellipsis))
+        .count()
+        > 1
+    {
+        return Err(Error::Index(
+            "an index can only have a single ellipsis ('...')".into(),
+        ));
+    }
+    let mut view = t.clone();
+    let mut adv = vec![];
+    let mut d = 0usize;
+    for entry in idx {
+        match entry {
+            TensorIndex::Int(i) => {
+                let size = view.shape()[d] as i64;
+                if *i < -size || *i >= size {
+                    return Err(Error::Index(format!(
+                        "index {} is out of bounds for dimension {} with size {}",
+                        i, d, size
+                    )));
+                }
+                view = view.select(d as i64, *i)?;
+            }
+            TensorIndex::Slice(a, b, s) => {
+                view = view.with_layout(view.layout().slice(d, *a, *b, *s)?);
+                d += 1;
+            }
+            TensorIndex::None => {
+                view = view.unsqueeze(d as i64)?;
+                d += 1;
+            }
+            TensorIndex::Ellipsis => d += view.ndim() - d - idx_remaining(idx, entry),
+            TensorIndex::Tensor(ix) if ix.dtype() == DType::Bool => {
+                let k = ix.ndim();
+                for j in 0..k {
+                    if ix.shape()[j] != view.shape()[d + j] {
+                        return Err(Error::Index(format!(
+                            "The shape of the mask [{}] at index {} does not match the shape of the indexed tensor [{}] at index {}",
+                            ix.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
+                            j,
+                            view.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
+                            d + j
+                        )));
+                    }
+                }
+                if k == 0 {
+                    // A 0-d mask adds a dim of size 1 (true) or 0 (false).
+                    view = view.unsqueeze(d as i64)?;
+                    let keep = ix.item()?.to_f64() != 0.0;
+                    adv.push((
+                        d,
+                        Tensor::from_vec(if keep { vec![0i64] } else { vec![] }, &[keep as usize])?,
+                    ));
+                    d += 1;
+                    continue;
+                }
+                let nz = nonzero(ix)?;
+                for j in 0..k {
+                    adv.push((d + j, nz.select(1, j as i64)?));
+                }
+                d += k;
+            }
+            TensorIndex::Tensor(ix) => {
+                if !ix.dtype().is_integral() {
+                    return Err(Error::Index(
+                        "tensors used as indices must be long, int, byte or bool tensors".into(),
+                    ));
+                }
+                adv.push((d, ix.to_dtype(DType::I64)?));
+                d += 1;
+            }
+        }
+    }
+    Ok((view, adv))
+}
+
+/// Dims consumed by the entries after the ellipsis (plus `None`s, which add dims).
+fn idx_remaining(idx: &[TensorIndex], ell: &TensorIndex) -> usize {
+    let pos = idx
+        .iter()
+        .position(|e| std::ptr::eq(e, ell))
+        .unwrap_or(idx.len());
+    idx[pos + 1..]
+        .iter()
+        .map(|e| {
+            if matches!(e, TensorIndex::None) {
+                0
+            } else {
+                consumed(e)
+            }
+        })
+        .sum()
+}
+
+fn plan(t: &Tensor, idx: &[TensorIndex]) -> Result<std::result::Result<Plan, Tensor>> {
+    let (view, adv) = basic(t, idx)?;
+    if adv.is_empty() {
+        return Ok(Err(view));
+    }
+    let mut bshape: Vec<usize> = vec![];
+    for (_, ix) in &adv {
+        bshape = broadcast_shapes(&bshape, ix.shape()).map_err(|_| {
+            Error::Index(format!(
+                "shape mismatch: indexing tensors could not be broadcast together with shapes {}",
+                adv.iter()
+                    .map(|(_, i)| format!(
+                        "[{}]",
+                        i.shape()
+                            .iter()
+                            .map(|s| s.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
+    }
+    let nb: usize = bshape.iter().product();
+    let mut mid = vec![view.offset(); nb];
+    for (d, ix) in &adv {
+        let size = view.shape()[*d] as i64;
+        let stride = view.strides()[*d];
+        let vals: Vec<i64> = ix.broadcast_to(&bshape)?.to_vec()?;
+        for (m, &v) in mid.iter_mut().zip(&vals) {
+            if v < -size || v >= size {
+                return Err(Error::Index(format!(
+                    "index {} is out of bounds for dimension {} with size {}",
+                    v, d, size
+                )));
+            }
+            let v = if v < 0 { v + size } else { v };
+            *m += v as usize * stride;
+        }
+    }
+    let dims: Vec<usize> = adv.iter().map(|(d, _)| *d).collect();
+    let adjacent = dims.windows(2).all(|w| w[1] == w[0] + 1);
+    let rest = |r: std::ops::Range<usize>| -> (Vec<usize>, Vec<usize>) {
+        r.filter(|d| !dims.contains(d))
+            .map(|d| (view.shape()[d], view.strides()[d]))
+            .unzip()
+    };
+    let (pre_s, pre_st, post_s, post_st) = if adjacent {
+        let (a, b) = rest(0..dims[0]);
+        let (c, e) = rest(dims[dims.len() - 1] + 1..view.ndim());
+        (a, b, c, e)
+    } else {
+        let (c, e) = rest(0..view.ndim());
+        (vec![], vec![], c, e)
+    };
+    let mut shape = pre_s.clone();
+    shape.extend(&bshape);
+    shape.extend(&post_s);
+    Ok(Ok(Plan {
+        pre: dims_offsets(&pre_s, &pre_st),
+        mid,
+        post: dims_offsets(&post_s, &post_st),
+        shape,
+        base: view,
+    }))
+}
+
+impl Plan {
+    fn for_each(&self, mut f: impl FnMut(usize)) {
+        for &p in &self.pre {
+            for &m in &self.mid {
+                for &q in &self.post {
+                    f(p + m + q);
+                }
+            }
+        }
+    }
+}
+
+/// `t[idx]`: a view for basic indexing, a copy when tensors are involved.
+pub fn index(t: &Tensor, idx: &[TensorIndex]) -> Result<Tensor> {
+    match plan(t, idx)? {
+        Err(view) => Ok(view),
+        Ok(p) => with_dtype!(t.dtype(), T => {
+            let data = p.base.data::<T>();
+            let mut out: Vec<T> = Vec::with_capacity(p.shape.iter().product());
+            p.for_each(|o| out.push(data[o]));
+            Tensor::from_vec(out, &p.shape)
+        }),
+    }
+}
+
+/// `t[idx] = value` (value broadcast to the indexed shape and cast to `t`'s dtype).
+pub fn index_put(t: &Tensor, idx: &[TensorIndex], value: Operand) -> Result<()> {
+    let value = match value {
+        Operand::Tensor(v) => v.clone(),
+        Operand::Scalar(s) => Tensor::scalar(s, t.dtype()),
+    };
+    match plan(t, idx)? {
+        Err(view) => {
+            let v = value
+                .broadcast_to(view.shape())
+                .map_err(|_| shape_err(&value, view.shape()))?;
+            view.copy_from(&v)
+        }
+        Ok(p) => {
+            if !t.storage().writable() {
+                return Err(Error::Runtime(
+                    "cannot write into a read-only tensor".into(),
+                ));
+            }
+            let v = value
+                .to_dtype(t.dtype())?
+                .broadcast_to(&p.shape)
+                .map_err(|_| shape_err(&value, &p.shape))?
+                .contiguous();
+            with_dtype!(t.dtype(), T => {
+                let src = &v.data::<T>()[v.offset()..v.offset() + v.numel()];
+                let dst = t.storage().as_mut_ptr::<T>();
+                let mut i = 0;
+                // SAFETY: every offset comes from a bounds-checked plan over this storage,
+                // and `src` is a separate buffer.
+                p.for_each(|o| {
+                    unsafe { *dst.add(o) = src[i] };
+                    i += 1;
+                });
+            });
+            t.storage().bump_version();
+            Ok(())
+        }
+    }
+}
+
+fn shape_err(v: &Tensor, target: &[usize]) -> Error {
+    Error::Runtime(format!(
+        "shape mismatch: value tensor of shape [{}] cannot be broadcast to indexing result of shape [{}]",
+        v.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
+        target.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+    ))
+}
+
+/// Indices of non-zero elements as an `[n, ndim]` int64 tensor.
+pub fn nonzero(t: &Tensor) -> Result<Tensor> {
+    let shape = t.shape().to_vec();
+    let flags: Vec<bool> = t.to_vec()?;
+    let nd = shape.len();
+    let mut out = vec![];
+    let mut count = 0;
+    for (lin, &f) in flags.iter().enumerate() {
+        if f {
+            let mut rem = lin;
+            let mut coords = vec![0i64; nd];
+            for d in (0..nd).rev() {
+                coords[d] = (rem % shape[d]) as i64;
+                rem /= shape[d];
+            }
+            out.extend(coords);
+            count += 1;
+        }
+    }
+    Tensor::from_vec(out, &[count, nd])
+}
+
+/// `index_select(dim, index)` with a 1-D (or 0-D) integer index.
+pub fn index_select(t: &Tensor, dim: i64, indices: &Tensor) -> Result<Tensor> {
+    if indices.ndim() > 1 {
+        return Err(Error::Index(
+            "index_select(): Index is supposed to be a vector".into(),
+        ));
+    }
+    if !matches!(indices.dtype(), DType::I64 | DType::I32) {
+        return Err(Error::Runtime(
+            "index_select(): Expected dtype int32 or int64 for index".into(),
+        ));
+    }
+    let d = t.dim_index(dim)?;
+    if t.ndim() == 0 {
+        return index(
+            &t.reshape(&[1])?,
+            &[TensorIndex::Tensor(indices.reshape(&[-1])?)],
+        )?
+        .reshape(&[]);
+    }
+    let mut idx = vec![TensorIndex::Slice(None, None, 1); d];
+    idx.push(TensorIndex::Tensor(indices.reshape(&[-1])?));
+    index(t, &idx)
+}
+
+/// Visits every position of `index` with the storage offset of `t` that
+/// `gather`/`scatter` pair with it along `dim`.
+fn along_dim(
+    t: &Tensor,
+    dim: usize,
+    index: &Tensor,
+    op: &str,
+    mut f: impl FnMut(usize, usize),
+) -> Result<()> {
+    if index.ndim() != t.ndim().max(1) && !(t.ndim() == 0 && index.ndim() == 0) {
+        return Err(Error::Runtime(format!(
+            "Index tensor must have the same number of dimensions as input tensor"
+        )));
+    }
+    let idx: Vec<i64> = index.to_vec()?;
+    let ishape = index.shape().to_vec();
+    let tshape: Vec<usize> = if t.ndim() == 0 {
+        vec![1]
+    } else {
+        t.shape().to_vec()
+    };
+    let tstrides: Vec<usize> = if t.ndim() == 0 {
+        vec![1]
+    } else {
+        t.strides().to_vec()
+    };
+    for (k, &s) in ishape.iter().enumerate() {
+        if k != dim && s > tshape[k] {
+            return Err(Error::Runtime(format!(
+                "Size does not match at dimension {} expected index [{}] to be no larger than self [{}] apart from dimension {}",
+                k,
+                ishape.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
+                tshape.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
+                dim
+            )));
+        }
+    }
+    let nd = ishape.len();
+    let mut coord = vec![0usize; nd];
+    for (lin, &v) in idx.iter().enumerate() {
+        let size = tshape[dim] as i64;
+        if v < -size || v >= size {
+            return Err(Error::Runtime(format!(
+                "{op}(): index {} is out of bounds for dimension {} with size {}",
+                v, dim, size
+            )));
+        }
+        let v = if v < 0 { v + size } else { v } as usize;
+        let mut off = t.offset();
+        for k in 0..nd {
+            off += if k == dim { v } else { coord[k] } * tstrides[k];
+        }
+        f(lin, off);
+        for k in (0..nd).rev() {
+            coord[k] += 1;
+            if coord[k] < ishape[k] {
+                break;
+            }
+            coord[k] = 0;
+        }
+    }
+    Ok(())
+}
+
+/// `gather(dim, index)`: `out[i][j] = t[index[i][j]][j]` for `dim = 0`.
+pub fn gather(t: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
+    if index.dtype() != DType::I64 {
+        return Err(Error::Runtime(
+            "gather(): Expected dtype int64 for index".into(),
+        ));
+    }
+    let d = t.dim_index(dim)?;
+    with_dtype!(t.dtype(), T => {
+        let data = t.data::<T>();
+        let mut out = vec![T::default(); index.numel()];
+        along_dim(t, d, index, "gather", |i, off| out[i] = data[off])?;
+        Tensor::from_vec(out, index.shape())
+    })
+}
+
+/// `scatter_(dim, index, src)` in place; `src` is a tensor or a scalar value.
+/// `reduce` is `None`, `"add"` or `"multiply"`.
+pub fn scatter_(
+    t: &Tensor,
+    dim: i64,
+    index: &Tensor,
+    src: Operand,
+    reduce: Option<&str>,
+) -> Result<()> {
+    if index.dtype() != DType::I64 {
+        return Err(Error::Runtime(
+            "scatter(): Expected dtype int64 for index".into(),
+        ));
+    }
+    let d = t.dim_index(dim)?;
+    let src = match src {
+        Operand::Tensor(s) => {
+            for k in 0..index.ndim() {
+                if index.shape()[k] > s.shape().get(k).copied().unwrap_or(1) {
+                    return Err(Error::Runtime(format!(
+                        "Expected index [{}] to be smaller than self [{}] apart from dimension {} and to be smaller size than src [{}]",
+                        index.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
+                        t.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
+                        d,
+                        s.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+                    )));
+                }
+            }
+            // Only the leading `index.shape` block of src is used.
+            let mut v = s.to_dtype(t.dtype())?;
+            for k in 0..index.ndim().min(v.ndim()) {
+                v = v.narrow(k as i64, 0, index.shape()[k] as i64)?;
+            }
+            v.contiguous()
+        }
+        Operand::Scalar(s) => Tensor::full(index.shape(), s, t.dtype()),
+    };
+    with_dtype!(t.dtype(), T => {
+        let vals = &src.data::<T>()[src.offset()..src.offset() + src.numel()];
+        let dst = t.storage().as_mut_ptr::<T>();
+        let mut writes: Vec<(usize, T)> = Vec::with_capacity(index.numel());
+        along_dim(t, d, index, "scatter", |i, off| writes.push((off, vals[i])))?;
+        for (off, v) in writes {
+            // SAFETY: `along_dim` bounds-checked `off` against this tensor's layout.
+            unsafe {
+                let p = dst.add(off);
+                *p = match reduce {
+                    None => v,
+                    Some("add") => T::from_f64_or_i64_add(*p, v),
+                    Some(_) => T::from_f64_or_i64_mul(*p, v),
+                };
+            }
+        }
+    });
+    t.storage().bump_version();
+    Ok(())
+}
+
+/// Add/multiply helpers for scatter reductions that keep integers exact.
+trait ScatterReduce: Element {
+    fn from_f64_or_i64_add(a: Self, b: Self) -> Self {
+        if Self::DTYPE.is_float() {
+            Self::from_f64(a.to_f64() + b.to_f64())
+        } else {
+            Self::from_i64(a.to_i64().wrapping_add(b.to_i64()))
+        }
+    }
+    fn from_f64_or_i64_mul(a: Self, b: Self) -> Self {
+        if Self::DTYPE.is_float() {
+            Self::from_f64(a.to_f64() * b.to_f64())
+        } else {
+            Self::from_i64(a.to_i64().wrapping_mul(b.to_i64()))
+        }
+    }
+}
+impl<T: Element> ScatterReduce for T {}
+
+/// `masked_fill(mask, value)`: keeps `t`'s dtype and shape.
+pub fn masked_fill(t: &Tensor, mask: &Tensor, value: Operand) -> Result<Tensor> {
+    if mask.dtype() != DType::Bool {
+        return Err(Error::Runtime(format!(
+            "masked_fill_ only supports boolean masks, but got mask with dtype {}",
+            mask.dtype().name()
+        )));
+    }
+    let v = match value {
+        Operand::Tensor(v) => {
+            if v.ndim() != 0 {
+                return Err(Error::Runtime(format!(
+                    "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {} dimension(s).",
+                    v.ndim()
+                )));
+            }
+            v.to_dtype(t.dtype())?
+        }
+        Operand::Scalar(s) => Tensor::scalar(s, t.dtype()),
+    };
+    let shape = broadcast_shapes(t.shape(), mask.shape())?;
+    if shape != t.shape() {
+        return Err(Error::Runtime(format!(
+            "The size of tensor a ({:?}) must match the size of tensor b ({:?})",
+            t.shape(),
+            mask.shape()
+        )));
+    }
+    where_(mask, &v, t)
+}

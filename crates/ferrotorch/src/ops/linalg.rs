@@ -1,0 +1,213 @@
+//! Matrix products: `matmul` with PyTorch's 1-D/2-D/batched broadcasting
+//! rules, and `mm`, `bmm`, `dot`, `outer` on top of one batched kernel.
+
+use super::math::{binary, BinaryOp};
+use crate::{DType, Error, Result, Tensor};
+use ferrotorch_core::broadcast_shapes;
+use ferrotorch_cpu::matmul::{matmul_gemm, matmul_generic};
+
+fn shape_str(s: &[usize]) -> String {
+    s.iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("x")
+}
+
+fn check_same_dtype(a: &Tensor, b: &Tensor, op: &str) -> Result<()> {
+    if a.dtype() != b.dtype() {
+        return Err(Error::Runtime(format!(
+            "{op}: expected m1 and m2 to have the same dtype, but got: {} != {}",
+            a.dtype()
+                .name()
+                .replace("float32", "float")
+                .replace("float64", "double")
+                .replace("int64", "long int"),
+            b.dtype()
+                .name()
+                .replace("float32", "float")
+                .replace("float64", "double")
+                .replace("int64", "long int"),
+        )));
+    }
+    Ok(())
+}
+
+/// `[B, M, K] @ [B, K, N]` on 3-D tensors of one dtype.
+fn bmm_kernel(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let (la, lb) = (a.layout(), b.layout());
+    let shape = [la.shape[0], la.shape[1], lb.shape[2]];
+    let out = match a.dtype() {
+        DType::F32 => Tensor::from_vec(
+            matmul_gemm(a.data::<f32>(), la, b.data::<f32>(), lb, 0.0, 1.0),
+            &shape,
+        )?,
+        DType::F64 => Tensor::from_vec(
+            matmul_gemm(a.data::<f64>(), la, b.data::<f64>(), lb, 0.0, 1.0),
+            &shape,
+        )?,
+        DType::F16 => {
+            let (z, o) = (half::f16::ZERO, half::f16::ONE);
+            Tensor::from_vec(
+                matmul_gemm(a.data::<half::f16>(), la, b.data::<half::f16>(), lb, z, o),
+                &shape,
+            )?
+        }
+        // gemm has no bf16: compute in f32 (as PyTorch accumulates) and round once.
+        DType::BF16 => {
+            return bmm_kernel(&a.to_dtype(DType::F32)?, &b.to_dtype(DType::F32)?)?
+                .to_dtype(DType::BF16)
+        }
+        DType::Bool => {
+            let v = matmul_generic(
+                a.data::<bool>(),
+                la,
+                b.data::<bool>(),
+                lb,
+                |x| x,
+                |s, x, y| s || (x && y),
+                |s| s,
+                false,
+            );
+            Tensor::from_vec(v, &shape)?
+        }
+        dt => with_num_dtype!(dt, T => {
+            let v = matmul_generic(
+                a.data::<T>(), la, b.data::<T>(), lb,
+                |x: T| crate::Element::to_i64(x),
+                |s: i64, x: i64, y: i64| s.wrapping_add(x.wrapping_mul(y)),
+                <T as crate::Element>::from_i64,
+                0i64,
+            );
+            Tensor::from_vec(v, &shape)?
+        }, unreachable!()),
+    };
+    Ok(out)
+}
+
+/// `mm(a, b)`: 2-D by 2-D.
+pub fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if a.ndim() != 2 || b.ndim() != 2 {
+        return Err(Error::Runtime(format!(
+            "{} must be a matrix",
+            if a.ndim() != 2 { "self" } else { "mat2" }
+        )));
+    }
+    if a.shape()[1] != b.shape()[0] {
+        return Err(Error::Runtime(format!(
+            "mat1 and mat2 shapes cannot be multiplied ({} and {})",
+            shape_str(a.shape()),
+            shape_str(b.shape())
+        )));
+    }
+    check_same_dtype(a, b, "mm")?;
+    let out = bmm_kernel(&a.unsqueeze(0)?, &b.unsqueeze(0)?)?;
+    out.squeeze(Some(&[0]))
+}
+
+/// `bmm(a, b)`: 3-D by 3-D with equal batch.
+pub fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if a.ndim() != 3 || b.ndim() != 3 {
+        return Err(Error::Runtime(format!(
+            "batch1 must be a 3D tensor (got {}D and {}D)",
+            a.ndim(),
+            b.ndim()
+        )));
+    }
+    if a.shape()[0] != b.shape()[0] || a.shape()[2] != b.shape()[1] {
+        return Err(Error::Runtime(format!(
+            "Expected size for first two dimensions of batch2 tensor to be: [{}, {}] but got: [{}, {}].",
+            a.shape()[0],
+            a.shape()[2],
+            b.shape()[0],
+            b.shape()[1]
+        )));
+    }
+    check_same_dtype(a, b, "bmm")?;
+    bmm_kernel(a, b)
+}
+
+/// `dot(a, b)`: 1-D by 1-D.
+pub fn dot(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if a.ndim() != 1 || b.ndim() != 1 {
+        return Err(Error::Runtime(format!(
+            "1D tensors expected, but got {}D and {}D tensors",
+            a.ndim(),
+            b.ndim()
+        )));
+    }
+    if a.shape()[0] != b.shape()[0] {
+        return Err(Error::Runtime(format!(
+            "inconsistent tensor size, expected tensor [{}] and src [{}] to have the same number of elements, but got {} and {} elements respectively",
+            a.shape()[0],
+            b.shape()[0],
+            a.shape()[0],
+            b.shape()[0]
+        )));
+    }
+    check_same_dtype(a, b, "dot")?;
+    mm(&a.unsqueeze(0)?, &b.unsqueeze(1)?)?.reshape(&[])
+}
+
+/// `outer(a, b)`: 1-D by 1-D -> 2-D.
+pub fn outer(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if a.ndim() != 1 || b.ndim() != 1 {
+        return Err(Error::Runtime("outer: expected 1D tensors".into()));
+    }
+    binary(&a.unsqueeze(1)?, &b.unsqueeze(0)?, BinaryOp::Mul)
+}
+
+/// `matmul(a, b)` with PyTorch's rules for 1-D operands and batch broadcasting.
+pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let (na, nb) = (a.ndim(), b.ndim());
+    if na == 0 || nb == 0 {
+        return Err(Error::Runtime(format!(
+            "both arguments to matmul need to be at least 1D, but they are {}D and {}D",
+            na, nb
+        )));
+    }
+    check_same_dtype(a, b, "matmul")?;
+    match (na, nb) {
+        (1, 1) => return dot(a, b),
+        (2, 1) => return mm(a, &b.unsqueeze(1)?)?.squeeze(Some(&[1])),
+        (1, 2) => return mm(&a.unsqueeze(0)?, b)?.squeeze(Some(&[0])),
+        (2, 2) => return mm(a, b),
+        _ => {}
+    }
+    // Batched: promote 1-D operands, broadcast batch dims, run as [B, M, K] @ [B, K, N].
+    let a2 = if na == 1 { a.unsqueeze(0)? } else { a.clone() };
+    let b2 = if nb == 1 { b.unsqueeze(1)? } else { b.clone() };
+    let (sa, sb) = (a2.shape(), b2.shape());
+    let (m, k) = (sa[sa.len() - 2], sa[sa.len() - 1]);
+    let (k2, n) = (sb[sb.len() - 2], sb[sb.len() - 1]);
+    if k != k2 {
+        return Err(Error::Runtime(format!(
+            "Expected size for first two dimensions of batch2 tensor to be: [{}, {}] but got: [{}, {}].",
+            sa[..sa.len() - 2].iter().product::<usize>(),
+            k,
+            sb[..sb.len() - 2].iter().product::<usize>(),
+            k2
+        )));
+    }
+    let batch = broadcast_shapes(&sa[..sa.len() - 2], &sb[..sb.len() - 2])?;
+    let bsz: usize = batch.iter().product();
+    let full = |t: &Tensor, r: usize, c: usize| -> Result<Tensor> {
+        let mut shape = batch.clone();
+        shape.extend([r, c]);
+        let e = t.broadcast_to(&shape)?;
+        // Collapse batch dims without copying when the layout allows.
+        let sizes = [bsz as i64, r as i64, c as i64];
+        match e.layout().view(&[bsz, r, c]) {
+            Some(l) => Ok(e.with_layout(l)),
+            None => e.contiguous().reshape(&sizes),
+        }
+    };
+    let out = bmm_kernel(&full(&a2, m, k)?, &full(&b2, k, n)?)?;
+    let mut shape: Vec<i64> = batch.iter().map(|&d| d as i64).collect();
+    if na > 1 {
+        shape.push(m as i64);
+    }
+    if nb > 1 {
+        shape.push(n as i64);
+    }
+    out.reshape(&shape)
+}

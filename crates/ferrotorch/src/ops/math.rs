@@ -1,0 +1,420 @@
+//! Elementwise math: unary functions, binary arithmetic and comparisons with
+//! broadcasting and PyTorch's type promotion, `where`, `clamp`, in-place forms.
+
+use super::real::{Arith, Real};
+use crate::{DType, Error, Result, ResultType, Scalar, Tensor};
+use ferrotorch_core::broadcast_shapes;
+use ferrotorch_cpu::elementwise;
+
+/// A binary op's right-hand side (or either side): a tensor or a Python scalar.
+#[derive(Clone, Copy)]
+pub enum Operand<'a> {
+    Tensor(&'a Tensor),
+    Scalar(Scalar),
+}
+
+impl<'a> From<&'a Tensor> for Operand<'a> {
+    fn from(t: &'a Tensor) -> Self {
+        Operand::Tensor(t)
+    }
+}
+impl From<Scalar> for Operand<'_> {
+    fn from(s: Scalar) -> Self {
+        Operand::Scalar(s)
+    }
+}
+impl From<f64> for Operand<'_> {
+    fn from(v: f64) -> Self {
+        Operand::Scalar(Scalar::Float(v))
+    }
+}
+
+impl Operand<'_> {
+    fn add_to(self, rt: ResultType) -> ResultType {
+        match self {
+            Operand::Tensor(t) => rt.tensor(t.dtype(), t.ndim()),
+            Operand::Scalar(s) => rt.scalar(s.category()),
+        }
+    }
+    /// As a tensor of `dtype` (scalars become 0-d tensors).
+    fn tensor_as(self, dtype: DType) -> Result<Tensor> {
+        match self {
+            Operand::Tensor(t) => t.to_dtype(dtype),
+            Operand::Scalar(s) => Ok(Tensor::scalar(s, dtype)),
+        }
+    }
+    fn shape(&self) -> &[usize] {
+        match self {
+            Operand::Tensor(t) => t.shape(),
+            Operand::Scalar(_) => &[],
+        }
+    }
+}
+
+/// `torch.result_type` of a list of operands.
+pub fn result_type(ops: &[Operand]) -> DType {
+    ops.iter()
+        .fold(ResultType::new(), |rt, o| o.add_to(rt))
+        .finish()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    FloorDiv,
+    Rem,
+    Pow,
+    Maximum,
+    Minimum,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    LogicalAnd,
+    LogicalOr,
+    LogicalXor,
+}
+
+impl BinaryOp {
+    fn is_comparison(self) -> bool {
+        use BinaryOp::*;
+        matches!(
+            self,
+            Eq | Ne | Lt | Le | Gt | Ge | LogicalAnd | LogicalOr | LogicalXor
+        )
+    }
+}
+
+/// The dtype the kernel computes in and the dtype of the result.
+fn binary_dtypes(op: BinaryOp, a: Operand, b: Operand) -> Result<(DType, DType)> {
+    let common = result_type(&[a, b]);
+    Ok(match op {
+        BinaryOp::Div if common.is_integral() => (DType::F32, DType::F32),
+        BinaryOp::LogicalAnd | BinaryOp::LogicalOr | BinaryOp::LogicalXor => (DType::Bool, DType::Bool),
+        _ if op.is_comparison() => (common, DType::Bool),
+        BinaryOp::Sub if common == DType::Bool => {
+            return Err(Error::Runtime(
+                "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.".into(),
+            ))
+        }
+        _ => (common, common),
+    })
+}
+
+/// Applies a binary op with broadcasting and type promotion.
+pub fn binary<'a>(
+    a: impl Into<Operand<'a>>,
+    b: impl Into<Operand<'a>>,
+    op: BinaryOp,
+) -> Result<Tensor> {
+    let (a, b) = (a.into(), b.into());
+    let (compute, out_dtype) = binary_dtypes(op, a, b)?;
+    let shape = broadcast_shapes(a.shape(), b.shape())?;
+    let ta = a.tensor_as(compute)?;
+    let tb = b.tensor_as(compute)?;
+    check_binary_values(op, compute, &tb)?;
+    let la = ta.layout().broadcast_to(&shape)?;
+    let lb = tb.layout().broadcast_to(&shape)?;
+    macro_rules! run {
+        ($T:ty, $U:ty, $f:expr) => {{
+            let v: Vec<$U> = elementwise::binary(ta.data::<$T>(), &la, tb.data::<$T>(), &lb, $f);
+            Tensor::from_vec(v, &shape)
+        }};
+    }
+    use BinaryOp::*;
+    with_dtype!(compute, T => {
+        match op {
+            Add => run!(T, T, |x: T, y: T| Arith::add(x, y)),
+            Sub => run!(T, T, |x: T, y: T| Arith::sub(x, y)),
+            Mul => run!(T, T, |x: T, y: T| Arith::mul(x, y)),
+            Div => run!(T, T, |x: T, y: T| Arith::div(x, y)),
+            FloorDiv => run!(T, T, |x: T, y: T| Arith::floor_div(x, y)),
+            Rem => run!(T, T, |x: T, y: T| Arith::rem(x, y)),
+            Pow => run!(T, T, |x: T, y: T| Arith::pow(x, y)),
+            Maximum => run!(T, T, |x: T, y: T| Arith::maximum(x, y)),
+            Minimum => run!(T, T, |x: T, y: T| Arith::minimum(x, y)),
+            Eq => run!(T, bool, |x: T, y: T| x == y),
+            Ne => run!(T, bool, |x: T, y: T| x != y),
+            Lt => run!(T, bool, |x: T, y: T| x < y),
+            Le => run!(T, bool, |x: T, y: T| x <= y),
+            Gt => run!(T, bool, |x: T, y: T| x > y),
+            Ge => run!(T, bool, |x: T, y: T| x >= y),
+            LogicalAnd => run!(T, bool, |x: T, y: T| crate::Element::to_bool(x) && crate::Element::to_bool(y)),
+            LogicalOr => run!(T, bool, |x: T, y: T| crate::Element::to_bool(x) || crate::Element::to_bool(y)),
+            LogicalXor => run!(T, bool, |x: T, y: T| crate::Element::to_bool(x) ^ crate::Element::to_bool(y)),
+        }
+    })
+    .and_then(|t| t.to_dtype(out_dtype))
+}
+
+/// Integer division by zero and negative integer powers are errors in PyTorch.
+fn check_binary_values(op: BinaryOp, dtype: DType, rhs: &Tensor) -> Result<()> {
+    if dtype.is_float() || dtype == DType::Bool {
+        return Ok(());
+    }
+    match op {
+        BinaryOp::FloorDiv | BinaryOp::Rem => {
+            if any_value(rhs, |v| v == 0)? {
+                return Err(Error::Runtime("ZeroDivisionError".into()));
+            }
+        }
+        BinaryOp::Pow => {
+            if any_value(rhs, |v| v < 0)? {
+                return Err(Error::Runtime(
+                    "Integers to negative integer powers are not allowed.".into(),
+                ));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn any_value(t: &Tensor, pred: impl Fn(i64) -> bool + Sync) -> Result<bool> {
+    let v: Vec<i64> = t.to_vec()?;
+    Ok(v.into_iter().any(pred))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnaryOp {
+    Neg,
+    Abs,
+    Sign,
+    Relu,
+    Floor,
+    Ceil,
+    Round,
+    Trunc,
+    Sqrt,
+    Rsqrt,
+    Exp,
+    Log,
+    Log1p,
+    Expm1,
+    Sin,
+    Cos,
+    Tan,
+    Tanh,
+    Sigmoid,
+    Reciprocal,
+    LogicalNot,
+}
+
+impl UnaryOp {
+    /// Ops that keep integer dtypes (the rest promote integers to float32).
+    fn keeps_integers(self) -> bool {
+        use UnaryOp::*;
+        matches!(self, Neg | Abs | Sign | Relu | Floor | Ceil | Round | Trunc)
+    }
+}
+
+/// Applies an elementwise function.
+pub fn unary(x: &Tensor, op: UnaryOp) -> Result<Tensor> {
+    use UnaryOp::*;
+    let dt = x.dtype();
+    if op == LogicalNot {
+        return with_dtype!(dt, T => {
+            let v: Vec<bool> = elementwise::unary(x.data::<T>(), x.layout(), |a: T| !crate::Element::to_bool(a));
+            Tensor::from_vec(v, x.shape())
+        });
+    }
+    if op == Neg && dt == DType::Bool {
+        return Err(Error::Runtime(
+            "Negation, the `-` operator, on a bool tensor is not allowed. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.".into(),
+        ));
+    }
+    if op.keeps_integers() && dt.is_integral() {
+        macro_rules! run {
+            ($f:expr) => {
+                with_dtype!(dt, T => {
+                    let v: Vec<T> = elementwise::unary(x.data::<T>(), x.layout(), $f);
+                    Tensor::from_vec(v, x.shape())
+                })
+            };
+        }
+        return match op {
+            Neg => run!(|a: T| Arith::neg(a)),
+            Abs => run!(|a: T| Arith::abs(a)),
+            Sign => run!(|a: T| Arith::sign(a)),
+            Relu => run!(|a: T| Arith::maximum(a, T::default())),
+            _ => Ok(x.clone_data()),
+        };
+    }
+    let x = x.to_dtype(dt.to_float())?;
+    let dt = x.dtype();
+    macro_rules! run {
+        ($T:ty, $f:expr) => {{
+            let v: Vec<$T> = elementwise::unary(x.data::<$T>(), x.layout(), $f);
+            Tensor::from_vec(v, x.shape())
+        }};
+    }
+    with_float_dtype!(dt, T => match op {
+        Neg => run!(T, |a: T| Arith::neg(a)),
+        Abs => run!(T, |a: T| Arith::abs(a)),
+        Sign => run!(T, |a: T| Arith::sign(a)),
+        Relu => run!(T, |a: T| if a.is_nan() { a } else { Arith::maximum(a, T::default()) }),
+        Floor => run!(T, |a: T| a.floor()),
+        Ceil => run!(T, |a: T| a.ceil()),
+        Round => run!(T, |a: T| Real::round(a)),
+        Trunc => run!(T, |a: T| a.trunc()),
+        Sqrt => run!(T, |a: T| Real::sqrt(a)),
+        Rsqrt => run!(T, |a: T| a.rsqrt()),
+        Exp => run!(T, |a: T| Real::exp(a)),
+        Log => run!(T, |a: T| a.ln()),
+        Log1p => run!(T, |a: T| a.ln_1p()),
+        Expm1 => run!(T, |a: T| a.exp_m1()),
+        Sin => run!(T, |a: T| Real::sin(a)),
+        Cos => run!(T, |a: T| Real::cos(a)),
+        Tan => run!(T, |a: T| Real::tan(a)),
+        Tanh => run!(T, |a: T| Real::tanh(a)),
+        Sigmoid => run!(T, |a: T| a.sigmoid()),
+        Reciprocal => run!(T, |a: T| a.recip()),
+        LogicalNot => unreachable!(),
+    }, unreachable!())
+}
+
+/// `torch.where(cond, a, b)`.
+pub fn where_<'a>(
+    cond: &Tensor,
+    a: impl Into<Operand<'a>>,
+    b: impl Into<Operand<'a>>,
+) -> Result<Tensor> {
+    let (a, b) = (a.into(), b.into());
+    if cond.dtype() != DType::Bool && cond.dtype() != DType::U8 {
+        return Err(Error::Runtime(format!(
+            "where expected condition to be a boolean tensor, but got a tensor with dtype {}",
+            cond_name(cond.dtype())
+        )));
+    }
+    let dtype = result_type(&[a, b]);
+    let shape = broadcast_shapes(&broadcast_shapes(cond.shape(), a.shape())?, b.shape())?;
+    let c = cond.to_dtype(DType::Bool)?;
+    let (ta, tb) = (a.tensor_as(dtype)?, b.tensor_as(dtype)?);
+    let (lc, la, lb) = (
+        c.layout().broadcast_to(&shape)?,
+        ta.layout().broadcast_to(&shape)?,
+        tb.layout().broadcast_to(&shape)?,
+    );
+    with_dtype!(dtype, T => {
+        let v: Vec<T> = elementwise::ternary(c.data::<bool>(), &lc, ta.data::<T>(), &la, tb.data::<T>(), &lb, |c: bool, x: T, y: T| if c { x } else { y });
+        Tensor::from_vec(v, &shape)
+    })
+}
+
+fn cond_name(dt: DType) -> String {
+    let n = dt.name();
+    let mut c = n.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// `clamp(x, min, max)`; either bound may be absent. NaN in `x` propagates.
+pub fn clamp<'a>(x: &Tensor, min: Option<Operand<'a>>, max: Option<Operand<'a>>) -> Result<Tensor> {
+    if min.is_none() && max.is_none() {
+        return Err(Error::Runtime(
+            "torch.clamp: At least one of 'min' or 'max' must not be None".into(),
+        ));
+    }
+    let mut ops = vec![Operand::Tensor(x)];
+    ops.extend(min.iter().copied());
+    ops.extend(max.iter().copied());
+    let dtype = result_type(&ops);
+    let mut out = x.to_dtype(dtype)?;
+    if let Some(lo) = min {
+        let lo = lo.tensor_as(dtype)?;
+        out = where_(&binary(&out, &lo, BinaryOp::Lt)?, &lo, &out)?;
+    }
+    if let Some(hi) = max {
+        let hi = hi.tensor_as(dtype)?;
+        out = where_(&binary(&out, &hi, BinaryOp::Gt)?, &hi, &out)?;
+    }
+    if out.shape() != x.shape() {
+        return Ok(out.broadcast_to(x.shape())?.contiguous());
+    }
+    Ok(out)
+}
+
+/// Writes `result` into `dst` for an in-place op, refusing results of a higher
+/// category than `dst` (e.g. float into an int tensor) as PyTorch does.
+pub fn assign_inplace(dst: &Tensor, result: &Tensor) -> Result<()> {
+    let (rd, dd) = (result.dtype(), dst.dtype());
+    if rd.category() > dd.category() {
+        return Err(Error::Runtime(format!(
+            "result type {} can't be cast to the desired output type {}",
+            cond_name_torch(rd),
+            cond_name_torch(dd)
+        )));
+    }
+    if result.shape() != dst.shape() {
+        let target = broadcast_shapes(dst.shape(), result.shape())?;
+        if target != dst.shape() {
+            return Err(Error::Runtime(format!(
+                "output with shape [{}] doesn't match the broadcast shape [{}]",
+                dst.shape()
+                    .iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                target
+                    .iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    dst.copy_from(result)
+}
+
+/// PyTorch's capitalised scalar type names used in cast errors (`Float`, `Long`).
+fn cond_name_torch(dt: DType) -> &'static str {
+    match dt {
+        DType::F32 => "Float",
+        DType::F64 => "Double",
+        DType::F16 => "Half",
+        DType::BF16 => "BFloat16",
+        DType::I64 => "Long",
+        DType::I32 => "Int",
+        DType::I16 => "Short",
+        DType::I8 => "Char",
+        DType::U8 => "Byte",
+        DType::Bool => "Bool",
+    }
+}
+
+/// `x op= y`.
+pub fn binary_inplace<'a>(x: &'a Tensor, y: impl Into<Operand<'a>>, op: BinaryOp) -> Result<()> {
+    let r = binary(x, y, op)?;
+    assign_inplace(x, &r)
+}
+
+impl Tensor {
+    pub fn add(&self, other: &Tensor) -> Result<Tensor> {
+        binary(self, other, BinaryOp::Add)
+    }
+    pub fn sub(&self, other: &Tensor) -> Result<Tensor> {
+        binary(self, other, BinaryOp::Sub)
+    }
+    pub fn mul(&self, other: &Tensor) -> Result<Tensor> {
+        binary(self, other, BinaryOp::Mul)
+    }
+    pub fn div(&self, other: &Tensor) -> Result<Tensor> {
+        binary(self, other, BinaryOp::Div)
+    }
+    pub fn map(&self, op: UnaryOp) -> Result<Tensor> {
+        unary(self, op)
+    }
+    pub fn exp(&self) -> Result<Tensor> {
+        unary(self, UnaryOp::Exp)
+    }
+    pub fn neg(&self) -> Result<Tensor> {
+        unary(self, UnaryOp::Neg)
+    }
+}

@@ -1,0 +1,295 @@
+//! Reductions over dims (`sum`, `mean`, `prod`, `amax`, `max` with indices,
+//! `argmax`, `all`/`any`, `var`/`std`, `norm`, `logsumexp`), built on the one
+//! CPU reduction driver; composite ones are written with other tensor ops.
+
+use super::math::{binary, unary, BinaryOp, UnaryOp};
+use crate::{DType, Error, Result, Scalar, Tensor};
+use ferrotorch_cpu::reduce::{reduce, AnyAll, ArgExtreme, Fold, ProdF, ProdI, SumF, SumI};
+
+/// Which dims a reduction covers (`dims` empty = all) as a mask, validated.
+pub fn reduce_mask(t: &Tensor, dims: &[i64]) -> Result<Vec<bool>> {
+    let n = t.ndim();
+    let mut mask = vec![dims.is_empty(); n];
+    for &d in dims {
+        let d = t.dim_index(d)?;
+        if n == 0 {
+            continue;
+        }
+        if mask[d]
+            && !dims.is_empty()
+            && dims
+                .iter()
+                .filter(|&&x| t.dim_index(x).ok() == Some(d))
+                .count()
+                > 1
+        {
+            return Err(Error::Runtime(format!(
+                "dim {d} appears multiple times in the list of dims"
+            )));
+        }
+        mask[d] = true;
+    }
+    Ok(mask)
+}
+
+fn out_shape(t: &Tensor, mask: &[bool], keepdim: bool) -> Vec<usize> {
+    let mut shape = vec![];
+    for (d, &m) in mask.iter().enumerate() {
+        if !m {
+            shape.push(t.shape()[d]);
+        } else if keepdim {
+            shape.push(1);
+        }
+    }
+    shape
+}
+
+fn run_fold<F, A>(t: &Tensor, mask: &[bool], fold: F) -> Vec<A>
+where
+    F: Fold<f32, Acc = A>
+        + Fold<f64, Acc = A>
+        + Fold<half::f16, Acc = A>
+        + Fold<half::bf16, Acc = A>
+        + Fold<i64, Acc = A>
+        + Fold<i32, Acc = A>
+        + Fold<i16, Acc = A>
+        + Fold<i8, Acc = A>
+        + Fold<u8, Acc = A>
+        + Fold<bool, Acc = A>,
+{
+    with_dtype!(t.dtype(), T => reduce(t.data::<T>(), t.layout(), mask, &fold))
+}
+
+fn sum_f64(t: &Tensor, mask: &[bool]) -> Vec<f64> {
+    run_fold(t, mask, SumF)
+}
+
+/// `sum(dims, keepdim, dtype)`: integers and bools sum to int64.
+pub fn sum(t: &Tensor, dims: &[i64], keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+    let t = match dtype {
+        Some(d) => t.to_dtype(d)?,
+        None => t.clone(),
+    };
+    let mask = reduce_mask(&t, dims)?;
+    let shape = out_shape(&t, &mask, keepdim);
+    if t.dtype().is_float() {
+        Tensor::from_vec(sum_f64(&t, &mask), &shape)?.to_dtype(t.dtype())
+    } else {
+        let v: Vec<i64> = run_fold(&t, &mask, SumI);
+        Tensor::from_vec(v, &shape)?.to_dtype(dtype.unwrap_or(DType::I64))
+    }
+}
+
+fn require_float(t: &Tensor, op: &str) -> Result<()> {
+    if !t.dtype().is_float() {
+        return Err(Error::Runtime(format!(
+            "{op}(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {}",
+            long_name(t.dtype())
+        )));
+    }
+    Ok(())
+}
+
+fn long_name(dt: DType) -> &'static str {
+    match dt {
+        DType::F32 => "Float",
+        DType::F64 => "Double",
+        DType::F16 => "Half",
+        DType::BF16 => "BFloat16",
+        DType::I64 => "Long",
+        DType::I32 => "Int",
+        DType::I16 => "Short",
+        DType::I8 => "Char",
+        DType::U8 => "Byte",
+        DType::Bool => "Bool",
+    }
+}
+
+/// Number of elements each output of a reduction over `mask` combines.
+fn reduced_count(t: &Tensor, mask: &[bool]) -> usize {
+    t.shape()
+        .iter()
+        .zip(mask)
+        .filter(|(_, &m)| m)
+        .map(|(&d, _)| d)
+        .product()
+}
+
+pub fn mean(t: &Tensor, dims: &[i64], keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+    let t = match dtype {
+        Some(d) => t.to_dtype(d)?,
+        None => t.clone(),
+    };
+    require_float(&t, "mean")?;
+    let mask = reduce_mask(&t, dims)?;
+    let n = reduced_count(&t, &mask) as f64;
+    let v: Vec<f64> = sum_f64(&t, &mask).into_iter().map(|s| s / n).collect();
+    Tensor::from_vec(v, &out_shape(&t, &mask, keepdim))?.to_dtype(t.dtype())
+}
+
+pub fn prod(t: &Tensor, dim: Option<i64>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+    let t = match dtype {
+        Some(d) => t.to_dtype(d)?,
+        None => t.clone(),
+    };
+    let dims: Vec<i64> = dim.into_iter().collect();
+    let mask = reduce_mask(&t, &dims)?;
+    let shape = out_shape(&t, &mask, keepdim);
+    if t.dtype().is_float() {
+        let v: Vec<f64> = run_fold(&t, &mask, ProdF);
+        Tensor::from_vec(v, &shape)?.to_dtype(t.dtype())
+    } else {
+        let v: Vec<i64> = run_fold(&t, &mask, ProdI);
+        Tensor::from_vec(v, &shape)?.to_dtype(dtype.unwrap_or(DType::I64))
+    }
+}
+
+fn check_nonempty(t: &Tensor, mask: &[bool], op: &str) -> Result<()> {
+    if t.numel() == 0 {
+        let zero_reduced = t.shape().iter().zip(mask).any(|(&d, &m)| m && d == 0);
+        if zero_reduced || mask.iter().all(|&m| m) {
+            return Err(Error::Index(format!(
+                "{op}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument."
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Values and positions (within the reduced dims) of the max or min.
+fn arg_extreme(t: &Tensor, mask: &[bool], keepdim: bool, max: bool) -> Result<(Tensor, Tensor)> {
+    let shape = out_shape(t, mask, keepdim);
+    with_dtype!(t.dtype(), T => {
+        let r = reduce(t.data::<T>(), t.layout(), mask, &ArgExtreme { max });
+        let vals: Vec<T> = r.iter().map(|a| a.0).collect();
+        let idx: Vec<i64> = r.iter().map(|a| a.1 as i64).collect();
+        Ok((Tensor::from_vec(vals, &shape)?, Tensor::from_vec(idx, &shape)?))
+    })
+}
+
+/// `amax`/`amin` over dims.
+pub fn amax(t: &Tensor, dims: &[i64], keepdim: bool, max: bool) -> Result<Tensor> {
+    let mask = reduce_mask(t, dims)?;
+    check_nonempty(t, &mask, if max { "amax" } else { "amin" })?;
+    Ok(arg_extreme(t, &mask, keepdim, max)?.0)
+}
+
+/// `max(dim)`/`min(dim)`: (values, indices).
+pub fn max_dim(t: &Tensor, dim: i64, keepdim: bool, max: bool) -> Result<(Tensor, Tensor)> {
+    let mask = reduce_mask(t, &[dim])?;
+    check_nonempty(t, &mask, if max { "max" } else { "min" })?;
+    arg_extreme(t, &mask, keepdim, max)
+}
+
+/// `argmax`/`argmin`, over one dim or the flattened tensor.
+pub fn argmax(t: &Tensor, dim: Option<i64>, keepdim: bool, max: bool) -> Result<Tensor> {
+    let name = if max { "argmax" } else { "argmin" };
+    match dim {
+        Some(d) => {
+            let mask = reduce_mask(t, &[d])?;
+            check_nonempty(t, &mask, name)?;
+            Ok(arg_extreme(t, &mask, keepdim, max)?.1)
+        }
+        None => {
+            let mask = vec![true; t.ndim()];
+            check_nonempty(t, &mask, name)?;
+            let idx = arg_extreme(t, &mask, false, max)?.1;
+            if keepdim {
+                idx.reshape(&vec![1; t.ndim()])
+            } else {
+                Ok(idx)
+            }
+        }
+    }
+}
+
+pub fn all_any(t: &Tensor, dims: &[i64], keepdim: bool, any: bool) -> Result<Tensor> {
+    let mask = reduce_mask(t, dims)?;
+    let v: Vec<bool> = run_fold(t, &mask, AnyAll { any });
+    Tensor::from_vec(v, &out_shape(t, &mask, keepdim))
+}
+
+/// `var(dims, correction, keepdim)`, two-pass in float64.
+pub fn var(t: &Tensor, dims: &[i64], correction: f64, keepdim: bool) -> Result<Tensor> {
+    require_float(t, "var")?;
+    let x = t.to_dtype(DType::F64)?;
+    let mask = reduce_mask(&x, dims)?;
+    let n = reduced_count(&x, &mask) as f64;
+    let m = mean(&x, dims, true, None)?;
+    let d = binary(&x, &m, BinaryOp::Sub)?;
+    let ss = sum(&binary(&d, &d, BinaryOp::Mul)?, dims, keepdim, None)?;
+    let denom = (n - correction).max(0.0);
+    binary(&ss, Scalar::Float(denom), BinaryOp::Div)?.to_dtype(t.dtype())
+}
+
+pub fn std(t: &Tensor, dims: &[i64], correction: f64, keepdim: bool) -> Result<Tensor> {
+    unary(&var(t, dims, correction, keepdim)?, UnaryOp::Sqrt)
+}
+
+/// Vector p-norm over dims (`p` may be ±inf or 0).
+pub fn norm(t: &Tensor, p: f64, dims: &[i64], keepdim: bool) -> Result<Tensor> {
+    require_float(t, "linalg.vector_norm")?;
+    let a = unary(t, UnaryOp::Abs)?;
+    if p == f64::INFINITY || p == f64::NEG_INFINITY {
+        return amax(&a, dims, keepdim, p > 0.0);
+    }
+    if p == 0.0 {
+        let nz = binary(&a, Scalar::Int(0), BinaryOp::Ne)?.to_dtype(t.dtype())?;
+        return sum(&nz, dims, keepdim, None);
+    }
+    if p == 1.0 {
+        return sum(&a, dims, keepdim, None);
+    }
+    if p == 2.0 {
+        let s = sum(&binary(&a, &a, BinaryOp::Mul)?, dims, keepdim, None)?;
+        return unary(&s, UnaryOp::Sqrt);
+    }
+    let s = sum(
+        &binary(&a, Scalar::Float(p), BinaryOp::Pow)?,
+        dims,
+        keepdim,
+        None,
+    )?;
+    binary(&s, Scalar::Float(1.0 / p), BinaryOp::Pow)
+}
+
+/// `log(sum(exp(x)))` over dims, stabilised by the max.
+pub fn logsumexp(t: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
+    let x = t.to_dtype(t.dtype().to_float())?;
+    if x.numel() == 0 {
+        let s = sum(&unary(&x, UnaryOp::Exp)?, dims, keepdim, None)?;
+        return unary(&s, UnaryOp::Log);
+    }
+    let m = amax(&x, dims, true, true)?;
+    // An infinite max would give inf - inf = nan; shift by 0 there instead.
+    let finite = binary(
+        &unary(&m, UnaryOp::Abs)?,
+        Scalar::Float(f64::INFINITY),
+        BinaryOp::Ne,
+    )?;
+    let m = super::math::where_(&finite, &m, Scalar::Float(0.0))?;
+    let e = unary(&binary(&x, &m, BinaryOp::Sub)?, UnaryOp::Exp)?;
+    let s = unary(&sum(&e, dims, true, None)?, UnaryOp::Log)?;
+    let r = binary(&s, &m, BinaryOp::Add)?;
+    if keepdim {
+        Ok(r)
+    } else {
+        let mask = reduce_mask(&x, dims)?;
+        r.reshape(
+            &out_shape(&x, &mask, false)
+                .iter()
+                .map(|&d| d as i64)
+                .collect::<Vec<_>>(),
+        )
+    }
+}
+
+impl Tensor {
+    /// Sum over `dims` (all dims when empty).
+    pub fn sum(&self, dims: &[i64], keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+        sum(self, dims, keepdim, dtype)
+    }
+    pub fn mean(&self, dims: &[i64], keepdim: bool) -> Result<Tensor> {
+        mean(self, dims, keepdim, None)
+    }
+}

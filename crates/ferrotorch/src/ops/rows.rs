@@ -1,0 +1,128 @@
+//! Ops along one dim that run over rows: softmax, log_softmax, cumsum,
+//! cumprod, sort, argsort and topk. The dim is moved last and made contiguous,
+//! the row kernel runs, and the result is moved back.
+
+use crate::{DType, Error, Result, Tensor};
+use ferrotorch_cpu::rows;
+
+/// Moves `dim` last and makes it contiguous; returns (rows tensor, row length).
+fn to_rows(t: &Tensor, dim: usize) -> Result<(Tensor, usize)> {
+    let moved = if t.ndim() == 0 {
+        t.reshape(&[1])?
+    } else {
+        t.movedim(dim as i64, -1)?.contiguous()
+    };
+    let len = moved.shape().last().copied().unwrap_or(1);
+    Ok((moved, len))
+}
+
+/// Inverse of [`to_rows`] for a contiguous result with the rows' shape.
+fn from_rows(orig: &Tensor, rows: Tensor, dim: usize) -> Result<Tensor> {
+    if orig.ndim() == 0 {
+        return rows.reshape(&[]);
+    }
+    Ok(rows.movedim(-1, dim as i64)?.contiguous())
+}
+
+fn rows_shape(t: &Tensor, dim: usize) -> Vec<usize> {
+    if t.ndim() == 0 {
+        return vec![1];
+    }
+    let mut s: Vec<usize> = t.shape().to_vec();
+    let d = s.remove(dim);
+    s.push(d);
+    s
+}
+
+pub fn softmax(t: &Tensor, dim: i64, log: bool, dtype: Option<DType>) -> Result<Tensor> {
+    let x = match dtype {
+        Some(d) => t.to_dtype(d)?,
+        None => t.clone(),
+    };
+    if !x.dtype().is_float() {
+        return Err(Error::Runtime(format!(
+            "\"{}_lastdim_kernel_impl\" not implemented for '{}'",
+            if log { "log_softmax" } else { "softmax" },
+            long_name(x.dtype())
+        )));
+    }
+    let d = x.dim_index(dim)?;
+    let (r, len) = to_rows(&x, d)?;
+    let out = with_float_dtype!(x.dtype(), T => {
+        let v = rows::softmax(&r.data::<T>()[r.offset()..r.offset() + r.numel()], len, log, |a: T| crate::Element::to_f64(a), <T as crate::Element>::from_f64);
+        Tensor::from_vec(v, &rows_shape(&x, d))?
+    }, unreachable!());
+    from_rows(&x, out, d)
+}
+
+fn long_name(dt: DType) -> &'static str {
+    match dt {
+        DType::I64 => "Long",
+        DType::I32 => "Int",
+        DType::I16 => "Short",
+        DType::I8 => "Char",
+        DType::U8 => "Byte",
+        DType::Bool => "Bool",
+        _ => dt.name(),
+    }
+}
+
+/// `cumsum` (or `cumprod`) along `dim`; integers accumulate to int64.
+pub fn cumulative(t: &Tensor, dim: i64, prod: bool, dtype: Option<DType>) -> Result<Tensor> {
+    let x = match dtype {
+        Some(d) => t.to_dtype(d)?,
+        None if t.dtype().is_integral() => t.to_dtype(DType::I64)?,
+        None => t.clone(),
+    };
+    let d = x.dim_index(dim)?;
+    let (r, len) = to_rows(&x, d)?;
+    let shape = rows_shape(&x, d);
+    let out = with_dtype!(x.dtype(), T => {
+        let src = &r.data::<T>()[r.offset()..r.offset() + r.numel()];
+        if x.dtype().is_float() {
+            let v: Vec<T> = if prod {
+                rows::scan(src, len, 1.0f64, |a, v: T| a * crate::Element::to_f64(v), <T as crate::Element>::from_f64)
+            } else {
+                rows::scan(src, len, 0.0f64, |a, v: T| a + crate::Element::to_f64(v), <T as crate::Element>::from_f64)
+            };
+            Tensor::from_vec(v, &shape)?
+        } else {
+            let v: Vec<T> = if prod {
+                rows::scan(src, len, 1i64, |a: i64, v: T| a.wrapping_mul(crate::Element::to_i64(v)), <T as crate::Element>::from_i64)
+            } else {
+                rows::scan(src, len, 0i64, |a: i64, v: T| a.wrapping_add(crate::Element::to_i64(v)), <T as crate::Element>::from_i64)
+            };
+            Tensor::from_vec(v, &shape)?
+        }
+    });
+    from_rows(&x, out, d)
+}
+
+/// `sort(dim, descending)` -> (values, indices); stable.
+pub fn sort(t: &Tensor, dim: i64, descending: bool) -> Result<(Tensor, Tensor)> {
+    let d = t.dim_index(dim)?;
+    let (r, len) = to_rows(t, d)?;
+    let shape = rows_shape(t, d);
+    let (vals, idx) = with_dtype!(t.dtype(), T => {
+        let (v, i) = rows::sort(&r.data::<T>()[r.offset()..r.offset() + r.numel()], len, descending);
+        (Tensor::from_vec(v, &shape)?, Tensor::from_vec(i, &shape)?)
+    });
+    Ok((from_rows(t, vals, d)?, from_rows(t, idx, d)?))
+}
+
+/// `topk(k, dim, largest, sorted)` -> (values, indices).
+pub fn topk(t: &Tensor, k: i64, dim: i64, largest: bool) -> Result<(Tensor, Tensor)> {
+    let d = t.dim_index(dim)?;
+    let size = if t.ndim() == 0 { 1 } else { t.shape()[d] };
+    if k < 0 || k as usize > size {
+        return Err(Error::Runtime("selected index k out of range".into()));
+    }
+    let (v, i) = sort(t, dim, largest)?;
+    if t.ndim() == 0 {
+        return Ok((v, i));
+    }
+    Ok((
+        v.narrow(d as i64, 0, k)?.contiguous(),
+        i.narrow(d as i64, 0, k)?.contiguous(),
+    ))
+}

@@ -1,0 +1,191 @@
+//! Joining and splitting: `cat`, `stack`, `hstack`/`vstack`/`dstack`,
+//! `split`, `chunk`, `unbind`. Splits are views; joins copy into one buffer.
+
+use super::math::{result_type, Operand};
+use crate::{Error, Result, Tensor};
+
+/// `torch.cat(tensors, dim)`, promoting dtypes like PyTorch.
+pub fn cat(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
+    if tensors.is_empty() {
+        return Err(Error::Runtime(
+            "torch.cat(): expected a non-empty list of Tensors".into(),
+        ));
+    }
+    let ops: Vec<Operand> = tensors.iter().map(Operand::Tensor).collect();
+    let dtype = result_type(&ops);
+    // Legacy rule: 1-D empty tensors are skipped.
+    let parts: Vec<&Tensor> = tensors
+        .iter()
+        .filter(|t| !(t.ndim() == 1 && t.numel() == 0))
+        .collect();
+    let Some(first) = parts.first() else {
+        return Ok(Tensor::zeros(&[0], dtype));
+    };
+    if first.ndim() == 0 {
+        return Err(Error::Runtime(
+            "zero-dimensional tensor (at position 0) cannot be concatenated".into(),
+        ));
+    }
+    let d = first.dim_index(dim)?;
+    let mut total = 0;
+    for (i, t) in parts.iter().enumerate() {
+        if t.ndim() != first.ndim() {
+            return Err(Error::Runtime(format!(
+                "Tensors must have same number of dimensions: got {} and {}",
+                first.ndim(),
+                t.ndim()
+            )));
+        }
+        for k in 0..t.ndim() {
+            if k != d && t.shape()[k] != first.shape()[k] {
+                return Err(Error::Runtime(format!(
+                    "Sizes of tensors must match except in dimension {}. Expected size {} but got size {} for tensor number {} in the list.",
+                    d,
+                    first.shape()[k],
+                    t.shape()[k],
+                    i
+                )));
+            }
+        }
+        total += t.shape()[d];
+    }
+    let mut shape = first.shape().to_vec();
+    shape[d] = total;
+    let out = Tensor::zeros(&shape, dtype);
+    let mut start = 0;
+    for t in parts {
+        let len = t.shape()[d];
+        out.narrow(d as i64, start as i64, len as i64)?
+            .copy_from(t)?;
+        start += len;
+    }
+    Ok(out)
+}
+
+/// `torch.stack(tensors, dim)`: all tensors must have the same shape.
+pub fn stack(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
+    if tensors.is_empty() {
+        return Err(Error::Runtime(
+            "stack expects a non-empty TensorList".into(),
+        ));
+    }
+    for (i, t) in tensors.iter().enumerate() {
+        if t.shape() != tensors[0].shape() {
+            return Err(Error::Runtime(format!(
+                "stack expects each tensor to be equal size, but got {:?} at entry 0 and {:?} at entry {}",
+                tensors[0].shape(),
+                t.shape(),
+                i
+            )));
+        }
+    }
+    let d = ferrotorch_core::normalize_dim(dim, tensors[0].ndim() + 1)?;
+    let parts: Vec<Tensor> = tensors
+        .iter()
+        .map(|t| t.unsqueeze(d as i64))
+        .collect::<Result<_>>()?;
+    cat(&parts, d as i64)
+}
+
+fn atleast(t: &Tensor, n: usize) -> Result<Tensor> {
+    Ok(match (t.ndim(), n) {
+        (0, 1) => t.reshape(&[1])?,
+        (0, 2) => t.reshape(&[1, 1])?,
+        (1, 2) => t.unsqueeze(0)?,
+        (0, 3) => t.reshape(&[1, 1, 1])?,
+        (1, 3) => t.reshape(&[1, t.shape()[0] as i64, 1])?,
+        (2, 3) => t.unsqueeze(2)?,
+        _ => t.clone(),
+    })
+}
+
+/// `hstack`: along dim 1, or dim 0 for 1-D inputs.
+pub fn hstack(tensors: &[Tensor]) -> Result<Tensor> {
+    let ts: Vec<Tensor> = tensors
+        .iter()
+        .map(|t| atleast(t, 1))
+        .collect::<Result<_>>()?;
+    let dim = if ts.first().map(|t| t.ndim() == 1).unwrap_or(true) {
+        0
+    } else {
+        1
+    };
+    cat(&ts, dim)
+}
+
+pub fn vstack(tensors: &[Tensor]) -> Result<Tensor> {
+    let ts: Vec<Tensor> = tensors
+        .iter()
+        .map(|t| atleast(t, 2))
+        .collect::<Result<_>>()?;
+    cat(&ts, 0)
+}
+
+pub fn dstack(tensors: &[Tensor]) -> Result<Tensor> {
+    let ts: Vec<Tensor> = tensors
+        .iter()
+        .map(|t| atleast(t, 3))
+        .collect::<Result<_>>()?;
+    cat(&ts, 2)
+}
+
+/// `split(split_size, dim)`: views of `split_size` along `dim` (the last may be shorter).
+pub fn split(t: &Tensor, size: usize, dim: i64) -> Result<Vec<Tensor>> {
+    let d = t.dim_index(dim)?;
+    let n = t.shape()[d];
+    if size == 0 && n != 0 {
+        return Err(Error::Runtime(format!(
+            "split_size can only be 0 if dimension size is 0, but got dimension size of {n}"
+        )));
+    }
+    if n == 0 {
+        return Ok(vec![t.clone()]);
+    }
+    let mut out = vec![];
+    let mut s = 0;
+    while s < n {
+        let len = size.min(n - s);
+        out.push(t.narrow(d as i64, s as i64, len as i64)?);
+        s += len;
+    }
+    Ok(out)
+}
+
+/// `split(sections, dim)` with explicit sizes, which must sum to the dim size.
+pub fn split_sizes(t: &Tensor, sizes: &[usize], dim: i64) -> Result<Vec<Tensor>> {
+    let d = t.dim_index(dim)?;
+    let n = t.shape()[d];
+    if sizes.iter().sum::<usize>() != n {
+        return Err(Error::Runtime(format!(
+            "split_with_sizes expects split_sizes to sum exactly to {} (input tensor's size at dimension {}), but got split_sizes={:?}",
+            n, d, sizes
+        )));
+    }
+    let mut out = vec![];
+    let mut s = 0;
+    for &len in sizes {
+        out.push(t.narrow(d as i64, s as i64, len as i64)?);
+        s += len;
+    }
+    Ok(out)
+}
+
+/// `chunk(chunks, dim)`: splits into pieces of `ceil(size / chunks)`.
+pub fn chunk(t: &Tensor, chunks: usize, dim: i64) -> Result<Vec<Tensor>> {
+    if chunks == 0 {
+        return Err(Error::Runtime(
+            "chunk expects `chunks` to be greater than 0, got: 0".into(),
+        ));
+    }
+    let d = t.dim_index(dim)?;
+    let size = t.shape()[d].div_ceil(chunks);
+    split(t, size.max(if t.shape()[d] == 0 { 0 } else { 1 }), d as i64)
+}
+
+/// `unbind(dim)`: the slices along `dim`, each without it.
+pub fn unbind(t: &Tensor, dim: i64) -> Result<Vec<Tensor>> {
+    let d = t.dim_index(dim)?;
+    (0..t.shape()[d])
+        .map(|i| t.select(d as i64, i as i64))
+        .collect()
+}

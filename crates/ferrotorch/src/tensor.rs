@@ -1,0 +1,483 @@
+//! The [`Tensor`] type: storage + layout + flags, its constructors, accessors,
+//! view ops (which share storage) and copies.
+
+use crate::storage::Storage;
+use crate::{DType, Device, Element, Error, Layout, Result, Scalar};
+use ferrotorch_core::normalize_dim;
+use ferrotorch_cpu::elementwise;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// An n-dimensional strided array, cheap to clone (clones share everything).
+#[derive(Clone)]
+pub struct Tensor(Arc<TensorImpl>);
+
+pub struct TensorImpl {
+    storage: Arc<Storage>,
+    layout: Layout,
+    device: Device,
+    requires_grad: AtomicBool,
+}
+
+fn fmt_shape(shape: &[usize]) -> String {
+    format!(
+        "[{}]",
+        shape
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+impl Tensor {
+    // ---------------------------------------------------------------- construction
+
+    pub fn from_storage(storage: Arc<Storage>, layout: Layout) -> Result<Tensor> {
+        if layout.storage_span() > storage.len() {
+            return Err(Error::Runtime(format!(
+                "setStorage: sizes {}, strides {}, storage offset {} require {} elements but the storage holds {}",
+                fmt_shape(&layout.shape),
+                fmt_shape(&layout.strides),
+                layout.offset,
+                layout.storage_span(),
+                storage.len()
+            )));
+        }
+        Ok(Tensor::new_unchecked(storage, layout))
+    }
+
+    fn new_unchecked(storage: Arc<Storage>, layout: Layout) -> Tensor {
+        Tensor(Arc::new(TensorImpl {
+            storage,
+            layout,
+            device: Device::Cpu,
+            requires_grad: AtomicBool::new(false),
+        }))
+    }
+
+    /// A contiguous tensor owning `data` with `shape`.
+    pub fn from_vec<T: Element>(data: Vec<T>, shape: &[usize]) -> Result<Tensor> {
+        let n: usize = shape.iter().product();
+        if n != data.len() {
+            return Err(Error::Runtime(format!(
+                "shape {} is invalid for input of size {}",
+                fmt_shape(shape),
+                data.len()
+            )));
+        }
+        Ok(Tensor::new_unchecked(
+            Storage::from_vec(data),
+            Layout::contiguous(shape),
+        ))
+    }
+
+    /// A 0-d tensor holding `value` converted to `dtype`.
+    pub fn scalar(value: Scalar, dtype: DType) -> Tensor {
+        with_dtype!(dtype, T => Tensor::from_vec(vec![value.to_elem::<T>()], &[]).unwrap())
+    }
+
+    pub fn full(shape: &[usize], value: Scalar, dtype: DType) -> Tensor {
+        let n = shape.iter().product();
+        with_dtype!(dtype, T => Tensor::from_vec(vec![value.to_elem::<T>(); n], shape).unwrap())
+    }
+
+    pub fn zeros(shape: &[usize], dtype: DType) -> Tensor {
+        Tensor::full(shape, Scalar::Int(0), dtype)
+    }
+
+    pub fn ones(shape: &[usize], dtype: DType) -> Tensor {
+        Tensor::full(shape, Scalar::Int(1), dtype)
+    }
+
+    /// `arange(start, end, step)` with PyTorch's length rule `ceil((end - start) / step)`.
+    pub fn arange(start: f64, end: f64, step: f64, dtype: DType) -> Result<Tensor> {
+        if step == 0.0 {
+            return Err(Error::Runtime("step must be nonzero".into()));
+        }
+        if !(start.is_finite() && end.is_finite()) {
+            return Err(Error::Runtime(format!(
+                "unsupported range: {start} -> {end}"
+            )));
+        }
+        if (step > 0.0 && end < start) || (step < 0.0 && end > start) {
+            return Err(Error::Runtime(
+                "upper bound and larger bound inconsistent with step sign".into(),
+            ));
+        }
+        let n = ((end - start) / step).ceil().max(0.0) as usize;
+        with_dtype!(dtype, T => {
+            let v: Vec<T> = (0..n).map(|i| T::from_f64(start + i as f64 * step)).collect();
+            Tensor::from_vec(v, &[n])
+        })
+    }
+
+    /// Integer `arange`, exact for the whole i64 range.
+    pub fn arange_int(start: i64, end: i64, step: i64, dtype: DType) -> Result<Tensor> {
+        if step == 0 {
+            return Err(Error::Runtime("step must be nonzero".into()));
+        }
+        if (step > 0 && end < start) || (step < 0 && end > start) {
+            return Err(Error::Runtime(
+                "upper bound and larger bound inconsistent with step sign".into(),
+            ));
+        }
+        let span = end as i128 - start as i128;
+        let n = ((span + step as i128 - step.signum() as i128) / step as i128).max(0) as usize;
+        with_dtype!(dtype, T => {
+            let v: Vec<T> = (0..n).map(|i| T::from_i64(start + i as i64 * step)).collect();
+            Tensor::from_vec(v, &[n])
+        })
+    }
+
+    /// `linspace(start, end, steps)`; like PyTorch, the second half is computed
+    /// from the end so that the last value is exactly `end`.
+    pub fn linspace(start: f64, end: f64, steps: usize, dtype: DType) -> Result<Tensor> {
+        let step = if steps > 1 {
+            (end - start) / (steps - 1) as f64
+        } else {
+            0.0
+        };
+        let half = steps / 2;
+        with_dtype!(dtype, T => {
+            let v: Vec<T> = (0..steps)
+                .map(|i| {
+                    let x = if i < half { start + step * i as f64 } else { end - step * (steps - i - 1) as f64 };
+                    T::from_f64(x)
+                })
+                .collect();
+            Tensor::from_vec(v, &[steps])
+        })
+    }
+
+    pub fn eye(n: usize, m: usize, dtype: DType) -> Tensor {
+        with_dtype!(dtype, T => {
+            let mut v = vec![T::default(); n * m];
+            for i in 0..n.min(m) {
+                v[i * m + i] = T::from_i64(1);
+            }
+            Tensor::from_vec(v, &[n, m]).unwrap()
+        })
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    pub fn storage(&self) -> &Arc<Storage> {
+        &self.0.storage
+    }
+    pub fn layout(&self) -> &Layout {
+        &self.0.layout
+    }
+    pub fn shape(&self) -> &[usize] {
+        &self.0.layout.shape
+    }
+    pub fn strides(&self) -> &[usize] {
+        &self.0.layout.strides
+    }
+    pub fn offset(&self) -> usize {
+        self.0.layout.offset
+    }
+    pub fn ndim(&self) -> usize {
+        self.0.layout.ndim()
+    }
+    pub fn numel(&self) -> usize {
+        self.0.layout.numel()
+    }
+    pub fn dtype(&self) -> DType {
+        self.0.storage.dtype()
+    }
+    pub fn device(&self) -> Device {
+        self.0.device
+    }
+    pub fn is_contiguous(&self) -> bool {
+        self.0.layout.is_contiguous()
+    }
+    pub fn requires_grad(&self) -> bool {
+        self.0.requires_grad.load(Ordering::Relaxed)
+    }
+    /// Sets the `requires_grad` flag (only floating tensors can require grad).
+    pub fn set_requires_grad(&self, flag: bool) -> Result<()> {
+        if flag && !self.dtype().is_float() {
+            return Err(Error::Runtime(
+                "only Tensors of floating point dtype can require gradients".into(),
+            ));
+        }
+        self.0.requires_grad.store(flag, Ordering::Relaxed);
+        Ok(())
+    }
+    /// Address of the first element.
+    pub fn data_ptr(&self) -> usize {
+        self.0.storage.data_ptr() as usize + self.offset() * self.dtype().size()
+    }
+    /// Whether two tensors are the same object (not just equal values).
+    pub fn same(&self, other: &Tensor) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+    pub fn size(&self, dim: i64) -> Result<usize> {
+        if self.ndim() == 0 {
+            return Err(Error::Index(format!(
+                "dimension specified as {dim} but tensor has no dimensions"
+            )));
+        }
+        Ok(self.shape()[self.dim_index(dim)?])
+    }
+
+    pub(crate) fn dim_index(&self, dim: i64) -> Result<usize> {
+        normalize_dim(dim, self.ndim())
+    }
+
+    /// The element slice of the whole storage; index it with this tensor's layout.
+    pub fn data<T: Element>(&self) -> &[T] {
+        self.0.storage.as_slice::<T>()
+    }
+
+    /// Values in row-major order, converted to `T`'s dtype first if needed.
+    pub fn to_vec<T: Element>(&self) -> Result<Vec<T>> {
+        let t = self.to_dtype(T::DTYPE)?.contiguous();
+        let n = t.numel();
+        Ok(t.data::<T>()[t.offset()..t.offset() + n].to_vec())
+    }
+
+    /// The single value of a one-element tensor.
+    pub fn item(&self) -> Result<Scalar> {
+        if self.numel() != 1 {
+            return Err(Error::Runtime(format!(
+                "a Tensor with {} elements cannot be converted to Scalar",
+                self.numel()
+            )));
+        }
+        let off = self.offset();
+        Ok(with_dtype!(self.dtype(), T => Scalar::from_elem(self.data::<T>()[off])))
+    }
+
+    pub fn item_f64(&self) -> Result<f64> {
+        Ok(self.item()?.to_f64())
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// A tensor sharing this one's storage with another layout.
+    pub fn with_layout(&self, layout: Layout) -> Tensor {
+        Tensor::new_unchecked(self.0.storage.clone(), layout)
+    }
+
+    pub fn view(&self, sizes: &[i64]) -> Result<Tensor> {
+        let shape = Layout::infer_shape(sizes, self.numel())?;
+        match self.layout().view(&shape) {
+            Some(l) => Ok(self.with_layout(l)),
+            None => Err(Error::Runtime(
+                "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.".into(),
+            )),
+        }
+    }
+
+    /// `view` when the layout allows it, otherwise a contiguous copy.
+    pub fn reshape(&self, sizes: &[i64]) -> Result<Tensor> {
+        let shape = Layout::infer_shape(sizes, self.numel())?;
+        match self.layout().view(&shape) {
+            Some(l) => Ok(self.with_layout(l)),
+            None => Ok(self.contiguous().with_layout(Layout::contiguous(&shape))),
+        }
+    }
+
+    pub fn flatten(&self, start: i64, end: i64) -> Result<Tensor> {
+        if self.ndim() == 0 {
+            return self.reshape(&[1]);
+        }
+        let (s, e) = (self.dim_index(start)?, self.dim_index(end)?);
+        if s > e {
+            return Err(Error::Runtime(
+                "flatten() has invalid args: start_dim cannot come after end_dim".into(),
+            ));
+        }
+        let mut sizes: Vec<i64> = self.shape()[..s].iter().map(|&d| d as i64).collect();
+        sizes.push(self.shape()[s..=e].iter().product::<usize>() as i64);
+        sizes.extend(self.shape()[e + 1..].iter().map(|&d| d as i64));
+        self.reshape(&sizes)
+    }
+
+    pub fn permute(&self, dims: &[i64]) -> Result<Tensor> {
+        Ok(self.with_layout(self.layout().permute(dims)?))
+    }
+
+    pub fn transpose(&self, d0: i64, d1: i64) -> Result<Tensor> {
+        Ok(self.with_layout(self.layout().transpose(d0, d1)?))
+    }
+
+    /// `t()`: transpose of a tensor with at most 2 dims.
+    pub fn t(&self) -> Result<Tensor> {
+        if self.ndim() > 2 {
+            return Err(Error::Runtime(format!(
+                "t() expects a tensor with <= 2 dimensions, but self is {}D",
+                self.ndim()
+            )));
+        }
+        if self.ndim() < 2 {
+            return Ok(self.clone_view());
+        }
+        self.transpose(0, 1)
+    }
+
+    /// Moves `src` dim to position `dst`.
+    pub fn movedim(&self, src: i64, dst: i64) -> Result<Tensor> {
+        let n = self.ndim();
+        let (s, d) = (self.dim_index(src)?, self.dim_index(dst)?);
+        let mut order: Vec<i64> = (0..n as i64).filter(|&i| i as usize != s).collect();
+        order.insert(d.min(order.len()), s as i64);
+        self.permute(&order)
+    }
+
+    fn clone_view(&self) -> Tensor {
+        self.with_layout(self.layout().clone())
+    }
+
+    pub fn narrow(&self, dim: i64, start: i64, length: i64) -> Result<Tensor> {
+        Ok(self.with_layout(self.layout().narrow(dim, start, length)?))
+    }
+
+    pub fn select(&self, dim: i64, index: i64) -> Result<Tensor> {
+        Ok(self.with_layout(self.layout().select(dim, index)?))
+    }
+
+    pub fn unsqueeze(&self, dim: i64) -> Result<Tensor> {
+        Ok(self.with_layout(self.layout().unsqueeze(dim)?))
+    }
+
+    pub fn squeeze(&self, dims: Option<&[i64]>) -> Result<Tensor> {
+        Ok(self.with_layout(self.layout().squeeze(dims)?))
+    }
+
+    pub fn expand(&self, sizes: &[i64]) -> Result<Tensor> {
+        Ok(self.with_layout(self.layout().expand(sizes)?))
+    }
+
+    pub fn broadcast_to(&self, shape: &[usize]) -> Result<Tensor> {
+        if self.shape() == shape {
+            return Ok(self.clone());
+        }
+        Ok(self.with_layout(self.layout().broadcast_to(shape)?))
+    }
+
+    /// A view with explicit sizes, strides and storage offset.
+    pub fn as_strided(
+        &self,
+        shape: &[usize],
+        strides: &[usize],
+        offset: Option<usize>,
+    ) -> Result<Tensor> {
+        if shape.len() != strides.len() {
+            return Err(Error::Runtime(format!(
+                "mismatch in length of strides and shape: {} vs {}",
+                strides.len(),
+                shape.len()
+            )));
+        }
+        let layout = Layout {
+            shape: shape.to_vec(),
+            strides: strides.to_vec(),
+            offset: offset.unwrap_or(self.offset()),
+        };
+        Tensor::from_storage(self.0.storage.clone(), layout)
+    }
+
+    /// Same storage, no autograd history: `requires_grad` is false.
+    pub fn detach(&self) -> Tensor {
+        self.clone_view()
+    }
+
+    // ---------------------------------------------------------------- copies
+
+    /// This tensor if contiguous, else a contiguous copy.
+    pub fn contiguous(&self) -> Tensor {
+        if self.is_contiguous() {
+            return self.clone();
+        }
+        self.copy_as(self.dtype())
+    }
+
+    /// A new contiguous tensor with the same values.
+    pub fn clone_data(&self) -> Tensor {
+        self.copy_as(self.dtype())
+    }
+
+    fn copy_as(&self, dtype: DType) -> Tensor {
+        let l = self.layout();
+        with_dtype!(self.dtype(), S => {
+            let src = self.data::<S>();
+            with_dtype!(dtype, D => {
+                let v: Vec<D> = elementwise::unary(src, l, |x: S| cast::<S, D>(x));
+                Tensor::from_vec(v, self.shape()).unwrap()
+            })
+        })
+    }
+
+    /// Converts to `dtype` (returns `self` when it already has it).
+    pub fn to_dtype(&self, dtype: DType) -> Result<Tensor> {
+        if dtype == self.dtype() {
+            return Ok(self.clone());
+        }
+        Ok(self.copy_as(dtype))
+    }
+
+    /// Writes `src` (broadcast to this shape, converted to this dtype) into this
+    /// tensor's storage: `self.copy_(src)`.
+    pub fn copy_from(&self, src: &Tensor) -> Result<()> {
+        if !self.storage().writable() {
+            return Err(Error::Runtime(
+                "cannot write into a read-only tensor".into(),
+            ));
+        }
+        if self
+            .layout()
+            .strides
+            .iter()
+            .zip(self.shape())
+            .any(|(&s, &d)| s == 0 && d > 1)
+        {
+            return Err(Error::Runtime(
+                "unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.".into(),
+            ));
+        }
+        let src = src.broadcast_to(self.shape()).map_err(|_| {
+            Error::Runtime(format!(
+                "The size of tensor a ({}) must match the size of tensor b ({}) at non-singleton dimension",
+                fmt_shape(self.shape()),
+                fmt_shape(src.shape())
+            ))
+        })?;
+        // Reading and writing the same storage: go through a temporary copy.
+        let src = if Arc::ptr_eq(src.storage(), self.storage()) {
+            src.clone_data().broadcast_to(self.shape())?
+        } else {
+            src
+        };
+        let ld = self.layout().clone();
+        with_dtype!(src.dtype(), S => {
+            with_dtype!(self.dtype(), D => {
+                let dst = self.storage().as_mut_ptr::<D>();
+                // SAFETY: `ld` is a valid, non-overlapping layout over this storage
+                // (checked above) and `src` lives in a different buffer.
+                unsafe {
+                    elementwise::copy_strided(src.data::<S>(), src.layout(), dst, &ld, |x: S| cast::<S, D>(x))
+                }
+            })
+        });
+        self.storage().bump_version();
+        Ok(())
+    }
+
+    /// Fills every element with `value`.
+    pub fn fill(&self, value: Scalar) -> Result<()> {
+        self.copy_from(&Tensor::scalar(value, self.dtype()))
+    }
+}
+
+/// Element conversion with PyTorch's cast semantics.
+#[inline(always)]
+pub(crate) fn cast<S: Element, D: Element>(x: S) -> D {
+    match D::DTYPE.category() {
+        crate::Category::Bool => D::from_bool(x.to_bool()),
+        crate::Category::Int if !S::DTYPE.is_float() => D::from_i64(x.to_i64()),
+        _ => D::from_f64(x.to_f64()),
+    }
+}

@@ -1,0 +1,77 @@
+"""ferrotorch: PyTorch's tensor API on a Rust engine.
+
+``import ferrotorch as torch`` gives tensors, dtypes, creation functions,
+math, reductions, indexing and random numbers with PyTorch's semantics.
+"""
+
+from __future__ import annotations
+
+import math as _math
+
+from . import _C
+from ._C import (
+    Generator,
+    Tensor,
+    bfloat16,
+    cat,
+    default_generator as _default_generator,
+    dstack,
+    float16,
+    float32,
+    float64,
+    get_rng_state,
+    hstack,
+    initial_seed,
+    int8,
+    int16,
+    int32,
+    int64,
+    manual_seed,
+    seed,
+    set_rng_state,
+    stack,
+    uint8,
+    vstack,
+)
+from ._C import bool  # noqa: A004  (torch.bool shadows the builtin, as in PyTorch)
+from ._C import device, dtype
+from . import _tensor  # noqa: F401  (installs Python-level Tensor methods)
+from ._creation import *  # noqa: F401,F403
+from ._creation import __all__ as _creation_all
+from ._functions import *  # noqa: F401,F403
+from ._functions import _METHOD_FORMS
+from ._functions import max, min, where, result_type, promote_types, can_cast, numel, is_tensor  # noqa: F401
+from ._functions import is_floating_point, is_nonzero, concat, concatenate, column_stack  # noqa: F401
+from ._functions import broadcast_shapes, broadcast_tensors  # noqa: F401
+from ._size import Size
+from ._tensor import return_types
+from ._tensor_str import get_printoptions, printoptions, set_printoptions
+
+__version__ = "0.1.0"
+
+# dtype aliases, as in PyTorch
+float = float32  # noqa: A001
+double = float64
+half = float16
+long = int64
+int = int32  # noqa: A001
+short = int16
+uint8 = uint8
+strided = _tensor._C_strided
+
+pi = _math.pi
+e = _math.e
+inf = _math.inf
+nan = _math.nan
+
+default_generator = _default_generator()
+
+for _name in _METHOD_FORMS:
+    globals()[_name] = getattr(_functions, _name)
+
+__all__ = [
+    "Tensor", "Size", "Generator", "device", "dtype", "manual_seed", "initial_seed", "seed",
+    "get_rng_state", "set_rng_state", "cat", "stack", "hstack", "vstack", "dstack", "where",
+    "return_types", "set_printoptions", "get_printoptions", "printoptions",
+    *_creation_all, *_METHOD_FORMS,
+]

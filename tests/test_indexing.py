@@ -1,0 +1,412 @@
+"""Indexing (__getitem__/__setitem__) and index ops vs numpy."""
+
+import numpy as np
+import pytest
+
+import ferrotorch as torch
+from _helpers import check, rand, to_np
+
+A = np.arange(60).reshape(3, 4, 5)
+
+
+def tens(a=A, dtype=None):
+    return torch.tensor(a) if dtype is None else torch.tensor(a.astype(dtype))
+
+
+# ---------------------------------------------------------------- basic indexing
+
+BASIC = [
+    (1,), (-1,), (0, 2), (-1, -2, -3), (slice(1, 3),), (slice(None, None, 2),),
+    (slice(1, None, 2), slice(None), slice(0, 5, 3)), (slice(-2, None),), (slice(None, -1),),
+    (slice(5, 10),), (slice(2, 1),), (None,), (0, None), (None, 1, None, 2),
+    (Ellipsis,), (Ellipsis, 0), (0, Ellipsis), (Ellipsis, None), (1, Ellipsis, slice(1, 3)),
+    (slice(None), 2), (slice(None), slice(None), -1), (2, 3, 4), (slice(0, 0),),
+]
+
+
+@pytest.mark.parametrize("idx", BASIC, ids=[repr(i) for i in BASIC])
+@pytest.mark.parametrize("dtype", ["int64", "float32"])
+def test_basic_getitem(idx, dtype):
+    t = tens(dtype=dtype)
+    r = t[idx if len(idx) > 1 else idx[0]]
+    expected = A.astype(dtype)[idx if len(idx) > 1 else idx[0]]
+    check(r, expected, dtype=dtype)
+
+
+def test_basic_index_is_view():
+    t = tens(dtype="float32")
+    r = t[1]
+    assert r.data_ptr() == t.data_ptr() + 20 * 4
+    s = t[:, 1::2, ::3]
+    assert s.stride() == (20, 10, 3)
+    s[0, 0, 1] = -1.0
+    assert t[0, 1, 3].item() == -1.0
+
+
+def test_getitem_integer_result_is_0d_tensor():
+    t = tens()
+    r = t[1, 2, 3]
+    assert isinstance(r, torch.Tensor)
+    assert r.shape == ()
+    assert r.item() == A[1, 2, 3]
+
+
+def test_getitem_on_noncontiguous():
+    t = tens().permute(2, 0, 1)
+    a = A.transpose(2, 0, 1)
+    check(t[1], a[1])
+    check(t[:, ::2, 1:], a[:, ::2, 1:])
+    check(t[..., -1], a[..., -1])
+    check(t[[0, 4], 1], a[[0, 4], 1])
+
+
+def test_getitem_numpy_int_and_0d_tensor():
+    t = tens()
+    check(t[np.int64(2)], A[2])
+    check(t[torch.tensor(1)], A[1])
+
+
+def test_negative_step_raises():
+    with pytest.raises(ValueError):
+        tens()[::-1]
+
+
+@pytest.mark.parametrize("idx", [3, -4, (0, 4), (0, 0, 5), (Ellipsis, -6)])
+def test_out_of_range_index_raises(idx):
+    with pytest.raises(IndexError):
+        tens()[idx]
+
+
+def test_too_many_indices_raises():
+    with pytest.raises(IndexError):
+        tens()[0, 0, 0, 0]
+
+
+def test_float_index_raises():
+    with pytest.raises(IndexError):
+        tens()[torch.tensor([0.0])]
+    with pytest.raises((IndexError, TypeError)):
+        tens()[1.0]
+
+
+# ---------------------------------------------------------------- advanced indexing
+
+ADV = [
+    ("list", lambda t: [0, 2]),
+    ("list_neg", lambda t: [-1, 0, -1]),
+    ("tensor", lambda t: torch.tensor([2, 0, 1, 1])),
+    ("tensor2d", lambda t: torch.tensor([[0, 1], [2, 2]])),
+    ("empty", lambda t: torch.tensor([], dtype=torch.int64)),
+    ("two_adjacent", lambda t: (torch.tensor([0, 2]), torch.tensor([1, 3]))),
+    ("two_adjacent_mid", lambda t: (slice(None), torch.tensor([0, 2, 3]), torch.tensor([1, 4, 0]))),
+    ("two_nonadjacent", lambda t: (torch.tensor([0, 2]), slice(None), torch.tensor([1, 4]))),
+    ("three", lambda t: (torch.tensor([0, 1]), torch.tensor([1, 2]), torch.tensor([3, 4]))),
+    ("broadcast_idx", lambda t: (torch.tensor([[0], [2]]), slice(None), torch.tensor([1, 3, 4]))),
+    ("broadcast_adjacent", lambda t: (torch.tensor([[0], [2]]), torch.tensor([1, 3]))),
+    ("with_slice_after", lambda t: (torch.tensor([1, 0]), slice(1, 3))),
+    ("with_ellipsis", lambda t: (Ellipsis, torch.tensor([4, 0]))),
+    ("with_none", lambda t: (None, torch.tensor([1, 2]))),
+    ("int32_index", lambda t: torch.tensor([2, 1], dtype=torch.int32)),
+    ("list_and_list", lambda t: ([0, 1], slice(None), [4, 3])),
+]
+
+
+def _np_index(idx):
+    conv = lambda i: to_np(i) if isinstance(i, torch.Tensor) else i  # noqa: E731
+    if isinstance(idx, tuple):
+        return tuple(conv(i) for i in idx)
+    return conv(idx)
+
+
+@pytest.mark.parametrize("name, make_idx", ADV, ids=[a[0] for a in ADV])
+def test_advanced_getitem(name, make_idx):
+    t = tens()
+    idx = make_idx(t)
+    r = t[idx]
+    expected = A[_np_index(idx)]
+    check(r, expected, dtype="int64")
+
+
+def test_advanced_index_with_int_follows_torch():
+    # PyTorch treats the integer as basic indexing: the result is A[0][:, [1, 2]],
+    # shape (4, 2) (numpy would give (2, 4) here).
+    t = tens()
+    check(t[0, :, [1, 2]], A[0][:, [1, 2]])
+
+
+def test_advanced_index_returns_copy():
+    t = tens(dtype="float32")
+    r = t[[0, 1]]
+    r[0, 0, 0] = -100.0
+    assert t[0, 0, 0].item() == 0.0
+
+
+def test_advanced_index_out_of_range():
+    with pytest.raises(IndexError):
+        tens()[torch.tensor([0, 3])]
+    with pytest.raises(IndexError):
+        tens()[[0, -4]]
+    with pytest.raises(IndexError):
+        tens()[:, torch.tensor([4, 1]), torch.tensor([0, 9])]
+
+
+# ---------------------------------------------------------------- boolean masks
+
+def test_bool_mask_full():
+    t = tens(dtype="float32")
+    a = A.astype(np.float32)
+    mask = t > 30
+    check(t[mask], a[a > 30], dtype="float32")
+    check(t[t < 0], a[a < 0])  # empty selection
+
+
+def test_bool_mask_partial_dims():
+    t = tens()
+    m1 = np.array([True, False, True])
+    check(t[torch.tensor(m1)], A[m1])
+    m2 = np.array([[True, False, True, False], [False, False, True, True], [True, True, False, False]])
+    check(t[torch.tensor(m2)], A[m2])
+    m3 = np.array([False, True, True, False])
+    check(t[:, torch.tensor(m3)], A[:, m3])
+    check(t[1, torch.tensor(m3)], A[1, m3])
+    check(t[..., torch.tensor([True, False, False, False, True])], A[..., [True, False, False, False, True]])
+
+
+def test_bool_mask_noncontiguous():
+    t = tens().transpose(0, 2)
+    a = np.swapaxes(A, 0, 2)
+    check(t[t % 3 == 0], a[a % 3 == 0])
+
+
+def test_bool_mask_wrong_shape_raises():
+    with pytest.raises(IndexError):
+        tens()[torch.tensor([True, False])]
+
+
+# ---------------------------------------------------------------- __setitem__
+
+SETS = [
+    ("int_scalar", 1, lambda: 7),
+    ("neg_int", -1, lambda: -3.5),
+    ("slice_step", (slice(None), slice(None, None, 2)), lambda: 9),
+    ("ellipsis", (Ellipsis, 0), lambda: 1.5),
+    ("tensor_same_shape", (0, slice(1, 3)), lambda: np.arange(10.0).reshape(2, 5)),
+    ("broadcast_row", (slice(1, 3),), lambda: np.array([10.0, 20, 30, 40, 50])),
+    ("broadcast_col", (slice(None), 2), lambda: np.array([[1.0], [2.0], [3.0]])),
+    ("broadcast_0d", (slice(None), 1, slice(None)), lambda: np.array(4.0)),
+    ("adv_list", ([0, 2],), lambda: -1),
+    ("adv_tensor_values", (np.array([2, 0]), slice(None), np.array([1, 1])), lambda: np.array([[5.0, 6, 7, 8], [1, 2, 3, 4]])),
+    ("adv_adjacent", (slice(None), np.array([0, 3]), np.array([4, 2])), lambda: np.array([[1.0, 2.0]])),
+    ("mask", "mask", lambda: 0.0),
+    ("none_idx", (None, 0), lambda: 2.0),
+]
+
+
+@pytest.mark.parametrize("name, idx, value", SETS, ids=[s[0] for s in SETS])
+def test_setitem(name, idx, value):
+    a = A.astype(np.float32)
+    t = torch.tensor(a)
+    v = value()
+    if isinstance(idx, str):
+        np_idx = a > 25
+        t_idx = t > 25
+    else:
+        np_idx = idx
+        t_idx = tuple(torch.tensor(i) if isinstance(i, np.ndarray) else i for i in idx) \
+            if isinstance(idx, tuple) else idx
+    tv = torch.tensor(v.astype(np.float32)) if isinstance(v, np.ndarray) else v
+    a[np_idx] = v
+    t[t_idx] = tv
+    check(t, a, dtype="float32")
+
+
+def test_setitem_mask_with_tensor_values():
+    t = torch.tensor([1.0, 2.0, 3.0, 4.0])
+    t[t > 2] = torch.tensor([10.0, 20.0])
+    check(t, [1.0, 2.0, 10.0, 20.0])
+
+
+def test_setitem_casts_to_tensor_dtype():
+    t = torch.zeros(3, dtype=torch.int64)
+    t[0] = 2.7
+    t[1:] = torch.tensor([1.9, -1.9])
+    check(t, [2, 1, -1], dtype="int64")
+    b = torch.zeros(2, dtype=torch.bool)
+    b[1] = 1
+    check(b, [False, True], dtype="bool")
+    f = torch.zeros(2, dtype=torch.float16)
+    f[0] = torch.tensor(3, dtype=torch.int64)
+    check(f, [3.0, 0.0], dtype="float16")
+
+
+def test_setitem_on_noncontiguous():
+    a = np.zeros((4, 3), dtype=np.float32)
+    t = torch.zeros(3, 4).t()
+    t[1:3, ::2] = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    a[1:3, ::2] = [[1.0, 2.0], [3.0, 4.0]]
+    t[:, 1] = 7.0
+    a[:, 1] = 7.0
+    check(t, a)
+
+
+def test_setitem_0d():
+    t = torch.tensor(1.0)
+    t[...] = 5.0
+    assert t.item() == 5.0
+    t[()] = 6.0
+    assert t.item() == 6.0
+
+
+def test_setitem_errors():
+    t = torch.zeros(2, 3)
+    with pytest.raises(IndexError):
+        t[2] = 1.0
+    with pytest.raises(RuntimeError):
+        t[0] = torch.ones(2)
+    with pytest.raises(RuntimeError):
+        t[:] = torch.ones(3, 3)
+
+
+# ---------------------------------------------------------------- index_select
+
+@pytest.mark.parametrize("dim", [0, 1, 2, -1])
+def test_index_select(dim):
+    t = tens()
+    idx = np.array([0, 2, 1, 2])[: A.shape[dim] if dim >= 0 else 5]
+    idx = idx % A.shape[dim]
+    r = t.index_select(dim, torch.tensor(idx))
+    check(r, np.take(A, idx, axis=dim))
+    check(torch.index_select(t, dim, torch.tensor(idx)), np.take(A, idx, axis=dim))
+
+
+def test_index_select_noncontiguous_and_errors():
+    t = tens(dtype="float32").transpose(0, 1)
+    a = A.astype(np.float32).transpose(1, 0, 2)
+    check(t.index_select(1, torch.tensor([2, 0])), np.take(a, [2, 0], axis=1))
+    check(t.index_select(0, torch.tensor([], dtype=torch.int64)), np.take(a, [], axis=0).reshape(0, 3, 5))
+    with pytest.raises(IndexError):
+        tens().index_select(0, torch.tensor([3]))
+
+
+# ---------------------------------------------------------------- gather / scatter
+
+@pytest.mark.parametrize("dim", [0, 1, 2, -2])
+def test_gather(dim):
+    rng = np.random.default_rng(dim + 10)
+    shape = list(A.shape)
+    shape[dim] = 2
+    idx = rng.integers(0, A.shape[dim], size=shape)
+    r = torch.gather(tens(), dim, torch.tensor(idx))
+    check(r, np.take_along_axis(A, idx, axis=dim), dtype="int64")
+    check(tens().gather(dim, torch.tensor(idx)), np.take_along_axis(A, idx, axis=dim))
+
+
+def test_gather_smaller_index_and_errors():
+    # index may be smaller than input in non-gather dims
+    t = torch.tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+    idx = torch.tensor([[2, 0], [1, 1]])
+    check(torch.gather(t, 1, idx), [[3, 1], [5, 5]])
+    with pytest.raises(RuntimeError):
+        torch.gather(torch.arange(3), 0, torch.tensor([3]))
+
+
+def _np_scatter(base, dim, idx, src):
+    out = base.copy()
+    for pos in np.ndindex(*idx.shape):
+        tgt = list(pos)
+        tgt[dim] = idx[pos]
+        out[tuple(tgt)] = src[pos] if np.ndim(src) else src
+    return out
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_scatter_tensor_src(dim):
+    base = np.zeros((3, 5), dtype=np.float32)
+    # unique targets along dim so the result is deterministic
+    if dim == 0:
+        idx = np.array([[0, 1, 2, 0, 1], [2, 0, 1, 1, 2]])
+    else:
+        idx = np.array([[0, 4], [3, 1], [2, 0]])
+    src = np.arange(1, 16, dtype=np.float32).reshape(3, 5)
+    expected = _np_scatter(base, dim % 2, idx, src)
+    t = torch.zeros(3, 5)
+    r = t.scatter(dim, torch.tensor(idx), torch.tensor(src))
+    check(r, expected)
+    check(t, base)  # out-of-place
+    t.scatter_(dim, torch.tensor(idx), torch.tensor(src))
+    check(t, expected)
+
+
+def test_scatter_scalar_value():
+    idx = np.array([[0], [2]])
+    expected = _np_scatter(np.zeros((2, 3)), 1, idx, 5.0)
+    check(torch.zeros(2, 3).scatter(1, torch.tensor(idx), 5.0), expected)
+    t = torch.zeros(2, 3, dtype=torch.int64)
+    t.scatter_(0, torch.tensor([[1, 0, 1]]), 7)
+    check(t, [[0, 7, 0], [7, 0, 7]], dtype="int64")
+
+
+# ---------------------------------------------------------------- masked_fill / where
+
+@pytest.mark.parametrize("dtype", ["float32", "int64", "float64"])
+def test_masked_fill(dtype):
+    a = rand((3, 4), dtype, seed=4)
+    t = torch.tensor(a)
+    m = a > 0
+    r = t.masked_fill(torch.tensor(m), 9)
+    expected = a.copy()
+    expected[m] = 9
+    check(r, expected, dtype=dtype)
+    check(t, a)  # out-of-place
+    r2 = torch.masked_fill(t, torch.tensor(m), -1)
+    expected[m] = -1
+    check(r2, expected)
+    t.masked_fill_(torch.tensor(m), 0)
+    expected[m] = 0
+    check(t, expected)
+
+
+def test_masked_fill_broadcast_and_tensor_value():
+    r = torch.zeros(2, 3).masked_fill(torch.tensor([True, False, True]), 1.0)
+    check(r, [[1.0, 0.0, 1.0], [1.0, 0.0, 1.0]])
+    r = torch.zeros(2).masked_fill(torch.tensor([True, False]), torch.tensor(3.0))
+    check(r, [3.0, 0.0])
+    r = torch.zeros(2, dtype=torch.int64).masked_fill(torch.tensor([True, False]), 1.7)
+    check(r, [1, 0], dtype="int64")
+
+
+def test_masked_fill_non_bool_mask_raises():
+    with pytest.raises(RuntimeError):
+        torch.zeros(2).masked_fill(torch.tensor([1, 0]), 1.0)
+
+
+def test_where_three_args():
+    a = rand((3, 4), "float32", seed=7)
+    b = rand((4,), "float32", seed=8)
+    c = a > 0
+    r = torch.where(torch.tensor(c), torch.tensor(a), torch.tensor(b))
+    check(r, np.where(c, a, b), dtype="float32")
+    r = torch.where(torch.tensor(c), torch.tensor(a), 0.0)
+    check(r, np.where(c, a, 0.0), dtype="float32")
+    r = torch.where(torch.tensor(c), 1.0, torch.tensor(a))
+    check(r, np.where(c, 1.0, a))
+    r = torch.tensor(a).where(torch.tensor(c), torch.tensor(b))
+    check(r, np.where(c, a, b))
+
+
+def test_where_dtypes():
+    c = torch.tensor([True, False])
+    check(torch.where(c, 1, 0), [1, 0], dtype="int64")
+    check(torch.where(c, 1.0, 0.0), [1.0, 0.0], dtype="float32")
+    check(torch.where(c, torch.tensor([1, 2]), torch.tensor([1.5, 2.5])), [1.0, 2.5], dtype="float32")
+    check(torch.where(c, torch.tensor([1, 2], dtype=torch.int32), 2.5), [1.0, 2.5], dtype="float32")
+    with pytest.raises(RuntimeError):
+        torch.where(torch.tensor([1, 0]), torch.tensor([1, 2]), torch.tensor([3, 4]))
+
+
+def test_where_one_arg_is_nonzero():
+    a = np.array([[0, 1, 0], [2, 0, 3]])
+    res = torch.where(torch.tensor(a))
+    assert isinstance(res, tuple) and len(res) == 2
+    for got, exp in zip(res, np.nonzero(a)):
+        check(got, exp, dtype="int64")

@@ -1,0 +1,364 @@
+"""View operations: shapes/values vs numpy, and storage sharing semantics."""
+
+import numpy as np
+import pytest
+
+import ferrotorch as torch
+from _helpers import check, rand, to_np
+
+
+def base(shape=(2, 3, 4), dtype="float32"):
+    a = np.arange(int(np.prod(shape))).reshape(shape).astype(dtype)
+    return a, torch.tensor(a)
+
+
+# ------------------------------------------------------------------- view
+
+@pytest.mark.parametrize(
+    "shape",
+    [(24,), (-1,), (4, 6), (2, -1), (-1, 4), (2, 3, 4), (1, 24, 1), (4, 3, 2), (2, 2, 2, 3)],
+)
+def test_view_shapes(shape):
+    a, t = base()
+    v = t.view(*shape)
+    check(v, a.reshape(shape), dtype="float32")
+    assert v.data_ptr() == t.data_ptr()
+
+
+def test_view_tuple_arg_and_0d():
+    a, t = base()
+    check(t.view((6, 4)), a.reshape(6, 4))
+    s = torch.tensor(5.0)
+    check(s.view(1, 1), np.array([[5.0]]))
+    check(torch.tensor([7]).view(()), np.array(7))
+    check(torch.zeros(0, 3).view(-1, 6), np.zeros((0, 6)))
+
+
+def test_view_shares_storage():
+    _, t = base()
+    v = t.view(6, 4)
+    v[0, 0] = -1.0
+    assert t[0, 0, 0].item() == -1.0
+    t[1, 2, 3] = 99.0
+    assert v[5, 3].item() == 99.0
+
+
+@pytest.mark.parametrize("shape", [(5,), (5, -1), (-1, -1), (7, 4)])
+def test_view_bad_shape_raises(shape):
+    _, t = base()
+    with pytest.raises(RuntimeError):
+        t.view(*shape)
+
+
+def test_view_incompatible_layout_raises():
+    _, t = base((2, 3))
+    with pytest.raises(RuntimeError):
+        t.t().view(6)
+    a = torch.arange(12).reshape(3, 4)
+    with pytest.raises(RuntimeError):
+        a[:, :2].view(6)
+
+
+def test_view_compatible_noncontiguous():
+    a = np.arange(12).reshape(3, 4)
+    t = torch.tensor(a)
+    check(t.t().view(4, 3), a.T)  # identity view of transposed tensor
+    check(t[1:].view(8), a[1:].reshape(8))  # row slice is contiguous
+    v = t[:, ::2].view(3, 2, 1)  # splitting a strided dim is allowed
+    check(v, a[:, ::2].reshape(3, 2, 1))
+    assert v.stride() == (4, 2, 2)
+
+
+# ------------------------------------------------------------------- reshape
+
+@pytest.mark.parametrize("shape", [(24,), (-1,), (3, 8), (2, 12), (4, -1), (2, 2, 6), ()])
+def test_reshape_contiguous_shares(shape):
+    if shape == ():
+        a, t = np.array([3.0], dtype=np.float32), torch.tensor([3.0])
+    else:
+        a, t = base()
+    r = t.reshape(shape)
+    check(r, a.reshape(shape))
+    assert r.data_ptr() == t.data_ptr()
+    r.view(-1)[0] = 42.0
+    assert t.view(-1)[0].item() == 42.0
+
+
+def test_reshape_noncontiguous_copies():
+    a, t = base((3, 4))
+    tt = t.t()
+    r = tt.reshape(12)
+    check(r, a.T.reshape(12))
+    r[0] = -5.0
+    assert t[0, 0].item() == 0.0  # reshape had to copy
+    r2 = t[:, ::2].reshape(-1)
+    check(r2, a[:, ::2].reshape(-1))
+
+
+def test_reshape_tuple_and_errors():
+    a, t = base()
+    check(t.reshape((4, 6)), a.reshape(4, 6))
+    check(torch.reshape(t, (6, -1)), a.reshape(6, -1))
+    with pytest.raises(RuntimeError):
+        t.reshape(5, 5)
+
+
+# ------------------------------------------------------------------- flatten
+
+@pytest.mark.parametrize("start, end", [(0, -1), (1, -1), (0, 1), (1, 2), (2, 2), (-2, -1)])
+def test_flatten(start, end):
+    a, t = base((2, 3, 4))
+    s, e = start % 3, end % 3
+    expected = a.reshape(a.shape[:s] + (-1,) + a.shape[e + 1:])
+    check(t.flatten(start, end), expected)
+    check(torch.flatten(t, start_dim=start, end_dim=end), expected)
+
+
+def test_flatten_0d_and_noncontiguous():
+    assert torch.tensor(3.0).flatten().shape == (1,)
+    a, t = base((3, 4))
+    check(t.t().flatten(), a.T.flatten())
+    check(t[::2, 1:].flatten(), a[::2, 1:].flatten())
+    f = t.flatten()
+    f[1] = 50.0
+    assert t[0, 1].item() == 50.0  # contiguous flatten is a view
+
+
+# ------------------------------------------------------------------- permute/transpose/t
+
+@pytest.mark.parametrize("perm", [(0, 1, 2), (2, 0, 1), (1, 0, 2), (2, 1, 0), (-1, 0, 1)])
+def test_permute(perm):
+    a, t = base()
+    p = t.permute(*perm)
+    check(p, a.transpose(perm))
+    check(t.permute(perm), a.transpose(perm))
+    check(torch.permute(t, perm), a.transpose(perm))
+    assert p.data_ptr() == t.data_ptr()
+    assert p.stride() == tuple(t.stride()[d] for d in perm)
+
+
+def test_permute_errors():
+    _, t = base((2, 3))
+    with pytest.raises(RuntimeError):
+        t.permute(0, 0)
+    with pytest.raises(RuntimeError):
+        t.permute(0)
+
+
+@pytest.mark.parametrize("d0, d1", [(0, 1), (0, 2), (1, 2), (-1, 0), (1, 1)])
+def test_transpose(d0, d1):
+    a, t = base()
+    check(t.transpose(d0, d1), np.swapaxes(a, d0, d1))
+    check(torch.transpose(t, d0, d1), np.swapaxes(a, d0, d1))
+
+
+def test_transpose_out_of_range():
+    _, t = base((2, 3))
+    with pytest.raises(IndexError):
+        t.transpose(0, 2)
+
+
+def test_t():
+    a, t = base((3, 5))
+    check(t.t(), a.T)
+    check(torch.t(t), a.T)
+    check(torch.tensor([1, 2, 3]).t(), [1, 2, 3])
+    check(torch.tensor(2.0).t(), np.array(2.0))
+    with pytest.raises(RuntimeError):
+        torch.zeros(2, 3, 4).t()
+
+
+def test_transpose_write_through():
+    _, t = base((2, 3))
+    tt = t.t()
+    tt[2, 1] = -7.0
+    assert t[1, 2].item() == -7.0
+    tt.fill_(1.0)
+    np.testing.assert_array_equal(to_np(t), np.ones((2, 3)))
+
+
+# ------------------------------------------------------------------- squeeze/unsqueeze
+
+def test_squeeze():
+    a = np.arange(6.0).reshape(1, 2, 1, 3, 1)
+    t = torch.tensor(a)
+    check(t.squeeze(), a.squeeze())
+    check(t.squeeze(0), a.squeeze(0))
+    check(t.squeeze(2), a.squeeze(2))
+    check(t.squeeze(-1), a.squeeze(-1))
+    check(t.squeeze(1), a)  # not size 1: unchanged
+    check(t.squeeze((0, 2)), a.squeeze((0, 2)))
+    check(torch.squeeze(t), a.squeeze())
+    check(torch.tensor([5.0]).squeeze(), np.array(5.0))
+    with pytest.raises(IndexError):
+        t.squeeze(5)
+
+
+@pytest.mark.parametrize("dim", [0, 1, 2, -1, -2, -3])
+def test_unsqueeze(dim):
+    a, t = base((2, 3))
+    u = t.unsqueeze(dim)
+    check(u, np.expand_dims(a, dim))
+    check(torch.unsqueeze(t, dim), np.expand_dims(a, dim))
+    assert u.data_ptr() == t.data_ptr()
+
+
+def test_unsqueeze_errors_and_0d():
+    check(torch.tensor(1.0).unsqueeze(0), np.array([1.0]))
+    with pytest.raises(IndexError):
+        torch.zeros(2).unsqueeze(2)
+    with pytest.raises(IndexError):
+        torch.zeros(2).unsqueeze(-3)
+
+
+def test_squeeze_unsqueeze_write_through():
+    t = torch.zeros(1, 3)
+    t.squeeze(0)[1] = 4.0
+    t.unsqueeze(0)[0, 0, 2] = 5.0
+    check(t, [[0.0, 4.0, 5.0]])
+
+
+# ------------------------------------------------------------------- expand
+
+def test_expand():
+    a = np.array([[1.0], [2.0], [3.0]], dtype=np.float32)
+    t = torch.tensor(a)
+    e = t.expand(3, 4)
+    check(e, np.broadcast_to(a, (3, 4)))
+    assert e.stride() == (1, 0)
+    check(t.expand(-1, 2), np.broadcast_to(a, (3, 2)))
+    check(t.expand(2, 3, 5), np.broadcast_to(a, (2, 3, 5)))
+    check(t.expand((2, 3, 1)), np.broadcast_to(a, (2, 3, 1)))
+    assert t.expand(2, 3, 5).stride() == (0, 1, 0)
+    check(torch.tensor(7).expand(2, 2), np.full((2, 2), 7))
+    check(t.expand_as(torch.zeros(3, 6)), np.broadcast_to(a, (3, 6)))
+
+
+def test_expand_shares_storage():
+    t = torch.tensor([1.0, 2.0, 3.0])
+    e = t.expand(4, 3)
+    assert e.data_ptr() == t.data_ptr()
+    t[1] = 20.0
+    check(e, np.broadcast_to([1.0, 20.0, 3.0], (4, 3)))
+
+
+def test_expand_errors():
+    t = torch.zeros(2, 3)
+    with pytest.raises(RuntimeError):
+        t.expand(4, 3)
+    with pytest.raises(RuntimeError):
+        t.expand(3)
+    with pytest.raises(RuntimeError):
+        torch.zeros(3).expand(-1, 3)
+
+
+# ------------------------------------------------------------------- narrow
+
+@pytest.mark.parametrize("dim, start, length", [(0, 0, 2), (1, 1, 2), (2, 1, 3), (-1, 0, 1), (1, 0, 0), (0, -1, 1)])
+def test_narrow(dim, start, length):
+    a, t = base()
+    n = t.narrow(dim, start, length)
+    s = start % a.shape[dim] if start < 0 else start
+    idx = [slice(None)] * 3
+    idx[dim] = slice(s, s + length)
+    check(n, a[tuple(idx)])
+    check(torch.narrow(t, dim, start, length), a[tuple(idx)])
+
+
+def test_narrow_write_through_and_errors():
+    t = torch.zeros(3, 4)
+    t.narrow(1, 1, 2).fill_(3.0)
+    expected = np.zeros((3, 4))
+    expected[:, 1:3] = 3.0
+    check(t, expected)
+    with pytest.raises(RuntimeError):
+        t.narrow(0, 2, 3)
+
+
+# ------------------------------------------------------------------- contiguous/clone/detach
+
+def test_contiguous():
+    a, t = base((3, 4))
+    assert t.contiguous() is t
+    tt = t.t()
+    c = tt.contiguous()
+    assert c.is_contiguous()
+    assert c.stride() == (3, 1)
+    check(c, a.T)
+    c[0, 0] = -1.0
+    assert t[0, 0].item() == 0.0
+    s = t[:, ::2].contiguous()
+    assert s.is_contiguous() and s.stride() == (2, 1)
+    check(s, a[:, ::2])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int64", "bool", "float16"])
+def test_clone(dtype):
+    a = rand((3, 4), dtype, seed=2)
+    t = torch.tensor(a)
+    c = t.clone()
+    assert c.dtype == t.dtype
+    check(c, a)
+    assert c.data_ptr() != t.data_ptr()
+    c.zero_()
+    check(t, a)
+
+
+def test_clone_noncontiguous_and_0d():
+    a, t = base((3, 4))
+    c = t.t().clone()
+    check(c, a.T)
+    c[0, 1] = 100.0
+    assert t[1, 0].item() == 4.0
+    z = torch.tensor(3.5).clone()
+    assert z.shape == () and z.item() == 3.5
+
+
+def test_detach():
+    t = torch.ones(3, requires_grad=True)
+    d = t.detach()
+    assert d.requires_grad is False
+    assert t.requires_grad is True
+    assert d.data_ptr() == t.data_ptr()
+    check(d, np.ones(3))
+    d[0] = 5.0
+    assert t[0].item() == 5.0
+
+
+# ------------------------------------------------------------------- write through views
+
+def test_write_through_chain_of_views():
+    t = torch.zeros(2, 3, 4)
+    v = t.permute(2, 0, 1)[1:3].reshape(2, 6)  # non-contiguous, but reshape is a view
+    # permute(2,0,1)[1:3] has shape (2,2,3) strides (1,12,4): (2,3) -> 6 is viewable
+    assert v.data_ptr() == t[0, 0, 1].data_ptr()
+    v[1, 5] = 9.0  # -> permuted index [2, 1, 2] -> t[1, 2, 2]
+    assert t[1, 2, 2].item() == 9.0
+    assert float(to_np(t).sum()) == 9.0
+
+
+def test_setitem_on_slice_view():
+    a = np.zeros((4, 4), dtype=np.float32)
+    t = torch.zeros(4, 4)
+    row = t[1]
+    row[2] = 5.0
+    a[1, 2] = 5.0
+    col = t[:, 3]
+    col.fill_(2.0)
+    a[:, 3] = 2.0
+    stepped = t[::2, ::2]
+    stepped.add_(1.0)
+    a[::2, ::2] += 1.0
+    check(t, a)
+
+
+def test_inplace_on_expanded_raises():
+    e = torch.ones(3).expand(2, 3)
+    with pytest.raises(RuntimeError):
+        e.add_(1)
+
+
+def test_view_dtype_of_basic_int_tensor():
+    t = torch.arange(6)
+    for v in (t[1:4], t[::2], t.view(2, 3), t.unsqueeze(0)):
+        assert v.dtype == torch.int64
