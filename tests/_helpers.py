@@ -90,7 +90,12 @@ def rand(shape, dtype="float32", seed=0, low=-5, high=5):
 
 def make(arr, dtype=None):
     """torch tensor holding ``arr`` (optionally cast to the torch dtype name)."""
+    arr = np.asarray(arr)
     if dtype is None:
-        return torch.tensor(arr)
-    return torch.tensor(np.asarray(arr, dtype=np.float32 if dtype == "bfloat16" else NP_DTYPES[dtype]),
-                        dtype=tdt(dtype))
+        dtype = arr.dtype.name if arr.dtype != np.bool_ else "bool"
+    arr = np.asarray(arr, dtype=np.float32 if dtype == "bfloat16" else NP_DTYPES[dtype])
+    if arr.ndim == 0:
+        # build 0-d inputs from a python scalar so that the suites do not all hinge on
+        # torch.tensor(0-d ndarray) (covered on its own in test_creation.py)
+        return torch.tensor(arr.item(), dtype=tdt(dtype))
+    return torch.tensor(arr, dtype=tdt(dtype))

@@ -95,6 +95,15 @@ def test_tensor_from_numpy_scalar():
     assert t.item() == 1.5
 
 
+@pytest.mark.parametrize("name", ["float64", "float32", "int64", "int32", "bool"])
+def test_tensor_from_0d_numpy_array(name):
+    a = np.array(1, dtype=NP_DTYPES[name])
+    t = torch.tensor(a)
+    assert t.shape == ()
+    assert t.dtype == tdt(name)
+    assert t.item() == a.item()
+
+
 def test_tensor_ragged_raises():
     with pytest.raises((ValueError, TypeError, RuntimeError)):
         torch.tensor([[1, 2], [3]])

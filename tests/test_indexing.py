@@ -410,3 +410,24 @@ def test_where_one_arg_is_nonzero():
     assert isinstance(res, tuple) and len(res) == 2
     for got, exp in zip(res, np.nonzero(a)):
         check(got, exp, dtype="int64")
+
+
+# ---------------------------------------------------------------- empty results / empty inputs
+
+def test_index_with_empty_list():
+    check(tens()[[]], A[np.array([], dtype=np.int64)], dtype="int64")
+
+
+def test_index_empty_tensor():
+    t = torch.zeros(0, 3)
+    check(t[:, 1], np.zeros(0))
+    check(t[1:], np.zeros((0, 3)))
+    check(t[torch.tensor([], dtype=torch.int64)], np.zeros((0, 3)))
+
+
+def test_all_false_masks():
+    t = torch.zeros(2, 3)
+    check(t[torch.zeros(2, 3, dtype=torch.bool)], np.zeros(0))
+    check(t[torch.tensor([False, False])], np.zeros((0, 3)))
+    t[t > 5] = 1.0  # setting through an empty mask is a no-op
+    check(t, np.zeros((2, 3)))

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import ferrotorch as torch
-from _helpers import check, rand, to_np
+from _helpers import check, make, rand, to_np
 
 
 def arrs(shapes, dtype="float32", seed=0):
@@ -66,8 +66,8 @@ def test_stack(shape, dim):
         pytest.skip("dim out of range for 0-d inputs")
     parts = arrs([shape] * 3, "float32", seed=3)
     expected = np.stack(parts, axis=dim)
-    check(torch.stack([torch.tensor(p) for p in parts], dim), expected, dtype="float32")
-    check(torch.stack([torch.tensor(p) for p in parts], dim=dim), expected)
+    check(torch.stack([make(p) for p in parts], dim), expected, dtype="float32")
+    check(torch.stack([make(p) for p in parts], dim=dim), expected)
 
 
 def test_stack_misc():
@@ -86,7 +86,7 @@ def test_stack_misc():
 def test_h_v_d_stack(fn, shapes):
     parts = arrs(shapes, "int64", seed=5)
     expected = getattr(np, fn)(parts)
-    check(getattr(torch, fn)([torch.tensor(p) for p in parts]), expected, dtype="int64")
+    check(getattr(torch, fn)([make(p) for p in parts]), expected, dtype="int64")
 
 
 def test_hstack_vstack_different_sizes():
@@ -191,3 +191,8 @@ def test_unbind_views():
     rows[1][2] = 7.0
     assert t[1, 2].item() == 7.0
     check(torch.tensor([1, 2]).unbind()[1], np.array(2))
+
+
+def test_unbind_0d_raises():
+    with pytest.raises(IndexError):
+        torch.tensor(1.0).unbind()

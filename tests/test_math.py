@@ -219,7 +219,14 @@ def test_div(dtype, sa, sb):
     # remainder has the sign of the divisor (python / numpy mod)
     check(ta % tb, np.mod(a, b), dtype=dtype)
     check(torch.remainder(ta, tb), np.mod(a, b), dtype=dtype)
-    check(torch.fmod(ta, tb), np.fmod(a, b), dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int64"])
+def test_fmod(dtype):
+    a = rand((3, 4), dtype, seed=3, low=-9, high=9)
+    b = rand((4,), dtype, seed=4, low=1, high=5) * np.array([1, -1, 1, -1]).astype(dtype)
+    # fmod has the sign of the dividend (C fmod)
+    check(torch.fmod(make(a, dtype), make(b, dtype)), np.fmod(a, b), dtype=dtype)
 
 
 def test_div_literals():
@@ -228,10 +235,14 @@ def test_div_literals():
     check(torch.tensor([-7, 7, -8]) % -3, [-1, -2, -2], dtype="int64")
     check(torch.tensor([-3.5, 3.5]) % 2, [0.5, 1.5])
     check(torch.tensor([-3.5, 3.5]) // 2, [-2.0, 1.0])
-    check(torch.fmod(torch.tensor([-3.0, 3.0]), 2), [-1.0, 1.0])
     check(torch.tensor([1, 2]) / torch.tensor([2, 2]), [0.5, 1.0], dtype="float32")
     check(torch.tensor([2.0, -2.0, 0.0]) / 0, [np.inf, -np.inf, np.nan])
     check(torch.tensor([2, 0, -1]) / 0, [np.inf, np.nan, -np.inf], dtype="float32")
+
+
+def test_int64_min_floor_divide_minus_one_wraps():
+    # two's-complement wraparound as in PyTorch (must not crash the process)
+    check(torch.tensor([-2 ** 63]) // -1, [-2 ** 63], dtype="int64")
 
 
 def test_int_division_by_zero_raises():

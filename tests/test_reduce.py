@@ -436,3 +436,32 @@ def test_topk_misc():
     r = t.topk(1, dim=0)
     check(r.values, [[9.0, 8.0]])
     check(r.indices, [[1, 2]])
+
+
+# ---------------------------------------------------------------- reductions over an empty dim
+
+@pytest.mark.parametrize(
+    "name, fn, expected, dtype",
+    [
+        ("sum", lambda t: t.sum(1), np.zeros(3), "float32"),
+        ("mean", lambda t: t.mean(1), np.full(3, np.nan), "float32"),
+        ("prod", lambda t: t.prod(1), np.ones(3), "float32"),
+        ("std", lambda t: t.std(1), np.full(3, np.nan), "float32"),
+        ("any", lambda t: t.any(1), np.zeros(3, bool), "bool"),
+        ("all", lambda t: t.all(1), np.ones(3, bool), "bool"),
+        ("norm", lambda t: t.norm(dim=1), np.zeros(3), "float32"),
+        ("logsumexp", lambda t: torch.logsumexp(t, 1), np.full(3, -np.inf), "float32"),
+        ("cumsum", lambda t: t.cumsum(1), np.zeros((3, 0)), "float32"),
+        ("sum_keepdim", lambda t: t.sum(1, keepdim=True), np.zeros((3, 1)), "float32"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_reduce_over_empty_dim(name, fn, expected, dtype):
+    check(fn(torch.zeros(3, 0)), expected, dtype=dtype)
+
+
+def test_reduce_empty_dim_without_identity_raises():
+    with pytest.raises((RuntimeError, IndexError)):
+        torch.zeros(0, 3).amax(0)
+    with pytest.raises((RuntimeError, IndexError)):
+        torch.zeros(0).argmax()

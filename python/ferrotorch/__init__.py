@@ -19,6 +19,7 @@ from ._C import (
     float16,
     float32,
     float64,
+    from_dlpack,
     get_rng_state,
     hstack,
     initial_seed,

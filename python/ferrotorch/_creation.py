@@ -123,10 +123,13 @@ def tensor(data: Any, *, dtype=None, device=None, requires_grad: bool = False, p
         requires_grad (bool, optional): default ``False``.
     """
     _check_device(device)
+    if isinstance(data, np.generic):
+        data = np.asarray(data)
     if isinstance(data, np.ndarray):
         if data.dtype not in _NP_TO_DTYPE:
             raise TypeError(f"can't convert np.ndarray of type {data.dtype}")
-        t = _C.from_numpy(np.ascontiguousarray(data)).clone()
+        # A private C-ordered copy (np.ascontiguousarray would turn 0-d into 1-d).
+        t = _C.from_numpy(np.array(data, order="C", copy=True))
         return _finish(t.to(dtype) if dtype is not None else t, requires_grad)
     if isinstance(data, Tensor):
         t = data.detach().clone()

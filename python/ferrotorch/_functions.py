@@ -19,6 +19,7 @@ _METHOD_FORMS = [
     "remainder", "pow", "neg", "negative", "abs", "absolute", "sign", "relu", "floor", "ceil", "round",
     "trunc", "fix", "sqrt", "rsqrt", "exp", "log", "log1p", "expm1", "sin", "cos", "tan", "tanh",
     "sigmoid", "reciprocal", "square", "clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum",
+    "fmod", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
     "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal",
     "logical_and", "logical_or", "logical_xor", "logical_not", "isnan", "isinf", "isfinite", "rsub",
     # reductions

@@ -54,6 +54,8 @@ Tensor.layout = property(lambda self: _C_strided, doc="Always ``torch.strided``.
 Tensor.T = property(lambda self: self.permute(*reversed(range(self.ndim))), doc="Reversed-dims view.")
 Tensor.mT = property(lambda self: self.transpose(-2, -1), doc="Transpose of the last two dims.")
 Tensor.grad = None
+# NumPy defers to the tensor's reflected operators (np.float64(2) * t is a Tensor).
+Tensor.__array_priority__ = 1000
 
 
 class _Layout:
@@ -299,7 +301,7 @@ for _n in ("zeros", "ones", "empty", "full"):
 
 _UNARY = [
     "neg", "abs", "sign", "relu", "floor", "ceil", "trunc", "sqrt", "rsqrt", "exp", "log", "log1p",
-    "expm1", "sin", "cos", "tan", "tanh", "sigmoid", "reciprocal", "logical_not",
+    "expm1", "sin", "cos", "tan", "tanh", "sigmoid", "reciprocal", "logical_not", "bitwise_not",
 ]
 
 
@@ -313,7 +315,7 @@ def _unary_method(name):
     op.__name__, op_.__name__ = name, name + "_"
     op.__doc__ = f"Elementwise ``{name}``."
     setattr(Tensor, name, op)
-    if name != "logical_not":
+    if name not in ("logical_not",):
         setattr(Tensor, name + "_", op_)
 
 
@@ -344,7 +346,7 @@ _BINARY = {
     "remainder": "remainder", "pow": "pow", "maximum": "maximum", "minimum": "minimum",
     "eq": "eq", "ne": "ne", "lt": "lt", "le": "le", "gt": "gt", "ge": "ge",
     "logical_and": "logical_and", "logical_or": "logical_or", "logical_xor": "logical_xor",
-    "fmod": None,
+    "fmod": "fmod", "bitwise_and": "bitwise_and", "bitwise_or": "bitwise_or", "bitwise_xor": "bitwise_xor",
 }
 
 
@@ -374,9 +376,16 @@ Tensor.less_equal = Tensor.le
 Tensor.not_equal = Tensor.ne
 
 
+def _check_alpha(self: Tensor, other, alpha) -> None:
+    integral = not self.dtype.is_floating_point and not (isinstance(other, Tensor) and other.dtype.is_floating_point)
+    if integral and isinstance(alpha, float) and not isinstance(other, float):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+
+
 @_method
 def add(self: Tensor, other, *, alpha=1) -> Tensor:
     r"""add(other, *, alpha=1) -> Tensor: ``self + alpha * other``."""
+    _check_alpha(self, other, alpha)
     if alpha != 1:
         other = other * alpha
     return self._binary(other, "add")
@@ -392,6 +401,7 @@ def add_(self: Tensor, other, *, alpha=1) -> Tensor:
 @_method
 def sub(self: Tensor, other, *, alpha=1) -> Tensor:
     r"""sub(other, *, alpha=1) -> Tensor: ``self - alpha * other``."""
+    _check_alpha(self, other, alpha)
     if alpha != 1:
         other = other * alpha
     return self._binary(other, "sub")
@@ -591,12 +601,16 @@ def argmin(self: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 @_method
 def all(self: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    return self._all_any(_dims(dim), keepdim, False)
+    r"""all(dim=None, keepdim=False) -> Tensor (uint8 for uint8 input, else bool)"""
+    r = self._all_any(_dims(dim), keepdim, False)
+    return r.to(_C.uint8) if self.dtype == _C.uint8 else r
 
 
 @_method
 def any(self: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    return self._all_any(_dims(dim), keepdim, True)
+    r"""any(dim=None, keepdim=False) -> Tensor (uint8 for uint8 input, else bool)"""
+    r = self._all_any(_dims(dim), keepdim, True)
+    return r.to(_C.uint8) if self.dtype == _C.uint8 else r
 
 
 def _correction(unbiased, correction):

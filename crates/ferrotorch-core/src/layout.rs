@@ -111,7 +111,7 @@ impl Layout {
     /// One past the largest storage index this layout touches (0 if empty).
     pub fn storage_span(&self) -> usize {
         if self.numel() == 0 {
-            return self.offset;
+            return 0;
         }
         self.offset
             + self

@@ -2,36 +2,39 @@
 //! contiguous buffer, and strided copies. Operands are already broadcast to the
 //! output shape (stride-0 dims), so kernels never reason about broadcasting.
 
-use crate::strided::{coalesce, par_fill, walk, SharedMut};
+use crate::buffer::fill_new;
+use crate::strided::{coalesce, walk, SharedMut};
 use ferrotorch_core::Layout;
 
 /// `out[i] = f(src[i])` over `layout`, returned as a contiguous buffer.
 pub fn unary<T, U>(src: &[T], layout: &Layout, f: impl Fn(T) -> U + Sync) -> Vec<U>
 where
     T: Copy + Sync,
-    U: Copy + Default + Send,
+    U: Copy + Send,
 {
     let n = layout.numel();
-    let mut out = vec![U::default(); n];
+    if n == 0 {
+        return Vec::new();
+    }
     if layout.is_contiguous() {
         let src = &src[layout.offset..layout.offset + n];
-        par_fill(&mut out, |start, chunk| {
-            let len = chunk.len();
-            for (o, &x) in chunk.iter_mut().zip(&src[start..start + len]) {
-                *o = f(x);
+        return fill_new(n, |s, chunk| {
+            let e = s + chunk.len();
+            for (o, &x) in chunk.iter_mut().zip(&src[s..e]) {
+                o.write(f(x));
             }
         });
-        return out;
     }
     let (shape, strides) = coalesce(&layout.shape, [&layout.strides]);
-    par_fill(&mut out, |start, chunk| {
+    fill_new(n, |start, chunk| {
         let len = chunk.len();
         let mut it = chunk.iter_mut();
         walk(&shape, &strides, [layout.offset], start, len, |[o]| {
-            *it.next().unwrap() = f(src[o]);
+            if let Some(d) = it.next() {
+                d.write(f(src[o]));
+            }
         });
-    });
-    out
+    })
 }
 
 /// `out[i] = f(a[i], b[i])`; both layouts have the output's shape.
@@ -45,45 +48,45 @@ pub fn binary<A, B, U>(
 where
     A: Copy + Sync,
     B: Copy + Sync,
-    U: Copy + Default + Send,
+    U: Copy + Send,
 {
     let n = la.numel();
-    let mut out = vec![U::default(); n];
+    if n == 0 {
+        return Vec::new();
+    }
+    let scalar = |l: &Layout| l.strides.iter().all(|&s| s == 0);
     if la.is_contiguous() && lb.is_contiguous() {
         let a = &a[la.offset..la.offset + n];
         let b = &b[lb.offset..lb.offset + n];
-        par_fill(&mut out, |s, chunk| {
+        return fill_new(n, |s, chunk| {
             let e = s + chunk.len();
             for ((o, &x), &y) in chunk.iter_mut().zip(&a[s..e]).zip(&b[s..e]) {
-                *o = f(x, y);
+                o.write(f(x, y));
             }
         });
-        return out;
     }
-    if la.is_contiguous() && lb.strides.iter().all(|&s| s == 0) {
+    if la.is_contiguous() && scalar(lb) {
         let a = &a[la.offset..la.offset + n];
         let y = b[lb.offset];
-        par_fill(&mut out, |s, chunk| {
-            let len = chunk.len();
-            for (o, &x) in chunk.iter_mut().zip(&a[s..s + len]) {
-                *o = f(x, y);
+        return fill_new(n, |s, chunk| {
+            let e = s + chunk.len();
+            for (o, &x) in chunk.iter_mut().zip(&a[s..e]) {
+                o.write(f(x, y));
             }
         });
-        return out;
     }
-    if lb.is_contiguous() && la.strides.iter().all(|&s| s == 0) {
+    if lb.is_contiguous() && scalar(la) {
         let b = &b[lb.offset..lb.offset + n];
         let x = a[la.offset];
-        par_fill(&mut out, |s, chunk| {
-            let len = chunk.len();
-            for (o, &y) in chunk.iter_mut().zip(&b[s..s + len]) {
-                *o = f(x, y);
+        return fill_new(n, |s, chunk| {
+            let e = s + chunk.len();
+            for (o, &y) in chunk.iter_mut().zip(&b[s..e]) {
+                o.write(f(x, y));
             }
         });
-        return out;
     }
     let (shape, strides) = coalesce(&la.shape, [&la.strides, &lb.strides]);
-    par_fill(&mut out, |start, chunk| {
+    fill_new(n, |start, chunk| {
         let len = chunk.len();
         let mut it = chunk.iter_mut();
         walk(
@@ -93,11 +96,12 @@ where
             start,
             len,
             |[i, j]| {
-                *it.next().unwrap() = f(a[i], b[j]);
+                if let Some(d) = it.next() {
+                    d.write(f(a[i], b[j]));
+                }
             },
         );
-    });
-    out
+    })
 }
 
 /// `out[i] = f(a[i], b[i], c[i])`; all layouts have the output's shape.
@@ -114,12 +118,11 @@ where
     A: Copy + Sync,
     B: Copy + Sync,
     C: Copy + Sync,
-    U: Copy + Default + Send,
+    U: Copy + Send,
 {
     let n = la.numel();
-    let mut out = vec![U::default(); n];
     let (shape, strides) = coalesce(&la.shape, [&la.strides, &lb.strides, &lc.strides]);
-    par_fill(&mut out, |start, chunk| {
+    fill_new(n, |start, chunk| {
         let len = chunk.len();
         let mut it = chunk.iter_mut();
         walk(
@@ -129,11 +132,12 @@ where
             start,
             len,
             |[i, j, k]| {
-                *it.next().unwrap() = f(a[i], b[j], c[k]);
+                if let Some(d) = it.next() {
+                    d.write(f(a[i], b[j], c[k]));
+                }
             },
         );
-    });
-    out
+    })
 }
 
 /// Writes `src` (layout `ls`, already broadcast to `ld`'s shape) into `dst` at

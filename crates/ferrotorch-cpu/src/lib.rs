@@ -4,7 +4,9 @@
 //! no kernel sees a `Tensor`. Inputs above [`PARALLEL_THRESHOLD`] elements are
 //! split across threads with rayon; smaller ones run inline with no hand-off.
 
+pub mod buffer;
 pub mod elementwise;
+pub mod fastmath;
 pub mod matmul;
 pub mod random;
 pub mod reduce;

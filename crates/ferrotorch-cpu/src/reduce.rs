@@ -53,6 +53,9 @@ where
     let inner_contig = rshape.len() <= 1 && rstrides[0].first().copied().unwrap_or(1) == 1;
     // Fold positions `start..start+count` of the reduced block based at `base`.
     let fold_range = |base: usize, start: usize, count: usize| -> F::Acc {
+        if count == 0 {
+            return fold.init();
+        }
         if inner_contig {
             let s = base + start;
             return fold.slice(fold.init(), &src[s..s + count], start);
@@ -66,6 +69,49 @@ where
         acc
     };
     let threads = rayon::current_num_threads();
+    // Reducing over outer dims of rows that are contiguous in a kept dim (e.g. a
+    // column sum): accumulate whole rows so memory is read in order.
+    let m = kshape.last().copied().unwrap_or(0);
+    if kstrides.last() == Some(&1) && m >= 8 && n_red > 1 {
+        let offs: Vec<usize> = {
+            let mut v = Vec::with_capacity(n_red);
+            walk(&rshape, &rstrides, [0], 0, n_red, |[o]| v.push(o));
+            v
+        };
+        let oshape = &kshape[..kshape.len() - 1];
+        let ostrides = [kstrides[..kstrides.len() - 1].to_vec()];
+        let n_outer = n_out / m;
+        let mut bases = Vec::with_capacity(n_outer);
+        walk(oshape, &ostrides, [layout.offset], 0, n_outer, |[b]| {
+            bases.push(b)
+        });
+        let block = m.div_ceil(threads * 2).clamp(64, 4096);
+        let run = |base: usize, c0: usize, acc: &mut [F::Acc]| {
+            acc.fill(fold.init());
+            let len = acc.len();
+            for (r, &ro) in offs.iter().enumerate() {
+                let s = base + ro + c0;
+                for (a, &x) in acc.iter_mut().zip(&src[s..s + len]) {
+                    *a = fold.step(*a, x, r);
+                }
+            }
+        };
+        let total = n_out * n_red;
+        if total < crate::PARALLEL_THRESHOLD {
+            for (row, &base) in out.chunks_mut(m).zip(&bases) {
+                run(base, 0, row);
+            }
+        } else {
+            out.par_chunks_mut(m)
+                .zip(bases.par_iter())
+                .for_each(|(row, &base)| {
+                    row.par_chunks_mut(block)
+                        .enumerate()
+                        .for_each(|(bi, acc)| run(base, bi * block, acc));
+                });
+        }
+        return out;
+    }
     if n_out >= threads * 4 || n_red < crate::PARALLEL_THRESHOLD {
         let kstrides = [kstrides];
         let total = n_out * n_red.max(1);
@@ -269,6 +315,35 @@ impl<T: Element> Fold<T> for AnyAll {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn column_reduction_of_views_matches_naive() {
+        // [5, 3, 40] with the middle dim reduced, and a strided (sliced) input.
+        let x: Vec<f64> = (0..5 * 3 * 40).map(|v| (v % 13) as f64 - 6.0).collect();
+        let l = Layout::contiguous(&[5, 3, 40]);
+        let got = reduce(&x, &l, &[false, true, false], &SumF);
+        for i in 0..5 {
+            for k in 0..40 {
+                let want: f64 = (0..3).map(|j| x[i * 120 + j * 40 + k]).sum();
+                assert_eq!(got[i * 40 + k], want);
+            }
+        }
+        let s = l.slice(2, Some(1), None, 1).unwrap();
+        let got = reduce(&x, &s, &[true, true, false], &ArgExtreme { max: false });
+        for k in 0..39 {
+            let vals: Vec<f64> = (0..15)
+                .map(|r| x[(r / 3) * 120 + (r % 3) * 40 + k + 1])
+                .collect();
+            let (mut bi, mut bv) = (0, vals[0]);
+            for (i, &v) in vals.iter().enumerate() {
+                if v < bv {
+                    bi = i;
+                    bv = v;
+                }
+            }
+            assert_eq!((got[k].0, got[k].1), (bv, bi));
+        }
+    }
 
     #[test]
     fn sums_rows_columns_and_all() {

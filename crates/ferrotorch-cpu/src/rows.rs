@@ -56,6 +56,38 @@ pub fn softmax<T: Copy + Send + Sync + Default>(
     out
 }
 
+/// Float32 softmax (or log-softmax) of each row in f32 with the vectorized
+/// `exp`: one pass for the max, one writing `exp(x - max)` while summing, one
+/// scaling.
+pub fn softmax_f32(src: &[f32], len: usize, log: bool) -> Vec<f32> {
+    let mut out = vec![0.0f32; src.len()];
+    for_rows(src, len, &mut out, |row, dst| {
+        let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let max = if max.is_finite() { max } else { 0.0 };
+        let mut lanes = [0.0f32; 8];
+        for (dc, rc) in dst.chunks_mut(8).zip(row.chunks(8)) {
+            for k in 0..rc.len() {
+                let e = crate::fastmath::exp_f32(rc[k] - max);
+                dc[k] = e;
+                lanes[k] += e;
+            }
+        }
+        let sum: f32 = lanes.iter().sum();
+        if log {
+            let lse = sum.ln() + max;
+            for (d, &x) in dst.iter_mut().zip(row) {
+                *d = x - lse;
+            }
+        } else {
+            let inv = 1.0 / sum;
+            for d in dst.iter_mut() {
+                *d *= inv;
+            }
+        }
+    });
+    out
+}
+
 /// Inclusive scan of each row with `op`, accumulating in `A`.
 pub fn scan<T, A, U>(
     src: &[T],

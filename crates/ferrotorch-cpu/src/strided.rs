@@ -1,8 +1,6 @@
 //! Walking strided layouts: the one iterator helper every non-contiguous
 //! kernel goes through, and the parallel splitter.
 
-use rayon::prelude::*;
-
 /// Merges adjacent dims that are contiguous with each other in every operand,
 /// so inner loops run as long as possible. Returns (shape, strides per operand).
 pub fn coalesce<const N: usize>(
@@ -109,21 +107,6 @@ pub fn walk<const N: usize>(
             idx[d] = 0;
         }
     }
-}
-
-/// Fills `out` (contiguous, row-major over the walk's shape) in parallel chunks:
-/// `fill(chunk_start, chunk)` writes elements `chunk_start..chunk_start+chunk.len()`.
-pub fn par_fill<U: Send>(out: &mut [U], fill: impl Fn(usize, &mut [U]) + Sync) {
-    let n = out.len();
-    if n < crate::PARALLEL_THRESHOLD {
-        fill(0, out);
-        return;
-    }
-    let threads = rayon::current_num_threads().max(1);
-    let chunk = n.div_ceil(threads * 4).max(crate::PARALLEL_THRESHOLD / 2);
-    out.par_chunks_mut(chunk)
-        .enumerate()
-        .for_each(|(i, c)| fill(i * chunk, c));
 }
 
 /// A raw pointer that may be shared across rayon tasks that write disjoint indices.

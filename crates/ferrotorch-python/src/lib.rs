@@ -5,6 +5,7 @@
 #![allow(non_snake_case)]
 
 mod convert;
+mod dlpack;
 mod dtype;
 mod errors;
 mod functions;
@@ -25,6 +26,7 @@ fn _C(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add(dt.name(), dtype::dtype_obj(py, dt))?;
     }
     m.add_function(wrap_pyfunction!(numpy::from_numpy, m)?)?;
+    m.add_function(wrap_pyfunction!(dlpack::from_dlpack, m)?)?;
     m.add_function(wrap_pyfunction!(generator::manual_seed, m)?)?;
     m.add_function(wrap_pyfunction!(generator::initial_seed, m)?)?;
     m.add_function(wrap_pyfunction!(generator::seed, m)?)?;

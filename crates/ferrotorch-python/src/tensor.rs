@@ -54,6 +54,10 @@ fn binary_code(code: &str) -> PyResult<BinaryOp> {
         "logical_and" => LogicalAnd,
         "logical_or" => LogicalOr,
         "logical_xor" => LogicalXor,
+        "fmod" => Fmod,
+        "bitwise_and" => BitAnd,
+        "bitwise_or" => BitOr,
+        "bitwise_xor" => BitXor,
         _ => return Err(PyValueError::new_err(format!("unknown binary op {code}"))),
     })
 }
@@ -82,6 +86,7 @@ fn unary_code(code: &str) -> PyResult<UnaryOp> {
         "sigmoid" => Sigmoid,
         "reciprocal" => Reciprocal,
         "logical_not" => LogicalNot,
+        "bitwise_not" => BitwiseNot,
         _ => return Err(PyValueError::new_err(format!("unknown unary op {code}"))),
     })
 }
@@ -171,6 +176,9 @@ fn index_entry(obj: &Bound<'_, PyAny>) -> PyResult<TensorIndex> {
     }
     if let Ok(i) = obj.call_method0("__index__") {
         return Ok(TensorIndex::Int(i.extract()?));
+    }
+    if obj.is_instance_of::<PyList>() && obj.len()? == 0 {
+        return Ok(TensorIndex::Tensor(Tensor::zeros(&[0], DType::I64)));
     }
     if obj.is_instance_of::<PyList>()
         || obj.is_instance_of::<PyTuple>()
@@ -469,30 +477,25 @@ impl PyTensor {
         operator(py, &self.t, o, BinaryOp::Pow, true)
     }
     fn __and__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        self.bitwise(py, o, BinaryOp::LogicalAnd, BinaryOp::Mul)
+        operator(py, &self.t, o, BinaryOp::BitAnd, false)
     }
     fn __or__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        self.bitwise(py, o, BinaryOp::LogicalOr, BinaryOp::Maximum)
+        operator(py, &self.t, o, BinaryOp::BitOr, false)
     }
     fn __xor__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        self.bitwise(py, o, BinaryOp::LogicalXor, BinaryOp::Ne)
+        operator(py, &self.t, o, BinaryOp::BitXor, false)
     }
     fn __rand__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        self.__and__(py, o)
+        operator(py, &self.t, o, BinaryOp::BitAnd, true)
     }
     fn __ror__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        self.__or__(py, o)
+        operator(py, &self.t, o, BinaryOp::BitOr, true)
     }
     fn __rxor__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        self.__xor__(py, o)
+        operator(py, &self.t, o, BinaryOp::BitXor, true)
     }
     fn __invert__(&self, py: Python<'_>) -> PyResult<Py<PyTensor>> {
-        if self.t.dtype() != DType::Bool {
-            return Err(PyTypeError::new_err(
-                "~ (bitwise_not) is only implemented for bool tensors in ferrotorch",
-            ));
-        }
-        wrap(py, ops::math::unary(&self.t, UnaryOp::LogicalNot).py()?)
+        wrap(py, ops::math::unary(&self.t, UnaryOp::BitwiseNot).py()?)
     }
     fn __neg__(&self, py: Python<'_>) -> PyResult<Py<PyTensor>> {
         wrap(py, ops::math::unary(&self.t, UnaryOp::Neg).py()?)
@@ -971,6 +974,26 @@ impl PyTensor {
         Ok(slf.clone().into_any().unbind())
     }
 
+    // ------------------------------------------------------------ DLPack
+    #[pyo3(signature = (*, stream=None, max_version=None, dl_device=None, copy=None))]
+    fn __dlpack__(
+        &self,
+        py: Python<'_>,
+        stream: Option<&Bound<'_, PyAny>>,
+        max_version: Option<&Bound<'_, PyAny>>,
+        dl_device: Option<&Bound<'_, PyAny>>,
+        copy: Option<bool>,
+    ) -> PyResult<Py<PyAny>> {
+        let _ = (stream, max_version, dl_device);
+        if copy == Some(true) {
+            return crate::dlpack::to_capsule(py, &self.t.clone_data());
+        }
+        crate::dlpack::to_capsule(py, &self.t)
+    }
+    fn __dlpack_device__(&self) -> (i32, i32) {
+        (1, 0)
+    }
+
     // ------------------------------------------------------------ numpy
     /// NumPy's array interface: zero-copy `np.asarray(t)` / `t.numpy()`.
     #[getter]
@@ -979,31 +1002,6 @@ impl PyTensor {
         py: Python<'py>,
     ) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
         crate::numpy::array_interface(py, &self.t)
-    }
-}
-
-impl PyTensor {
-    fn bitwise(
-        &self,
-        py: Python<'_>,
-        o: &Bound<'_, PyAny>,
-        logical: BinaryOp,
-        _int_op: BinaryOp,
-    ) -> PyResult<Py<PyAny>> {
-        let Some(b) = Arg::extract(o) else {
-            return Ok(py.NotImplemented());
-        };
-        let both_bool = self.t.dtype() == DType::Bool
-            && match &b {
-                Arg::T(t) => t.dtype() == DType::Bool,
-                Arg::S(s) => matches!(s, Scalar::Bool(_)),
-            };
-        if !both_bool {
-            return Err(PyTypeError::new_err(
-                "bitwise operators (&, |, ^) are only implemented for bool tensors in ferrotorch",
-            ));
-        }
-        Ok(wrap(py, ops::math::binary(&self.t, b.operand(), logical).py()?)?.into_any())
     }
 }
 

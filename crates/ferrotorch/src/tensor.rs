@@ -142,7 +142,7 @@ impl Tensor {
         with_dtype!(dtype, T => {
             let v: Vec<T> = (0..steps)
                 .map(|i| {
-                    let x = if i < half { start + step * i as f64 } else { end - step * (steps - i - 1) as f64 };
+                    let x = if i < half || steps == 1 { start + step * i as f64 } else { end - step * (steps - i - 1) as f64 };
                     T::from_f64(x)
                 })
                 .collect();
@@ -235,6 +235,9 @@ impl Tensor {
     pub fn to_vec<T: Element>(&self) -> Result<Vec<T>> {
         let t = self.to_dtype(T::DTYPE)?.contiguous();
         let n = t.numel();
+        if n == 0 {
+            return Ok(Vec::new());
+        }
         Ok(t.data::<T>()[t.offset()..t.offset() + n].to_vec())
     }
 

@@ -2,7 +2,7 @@
 //! broadcasting and PyTorch's type promotion, `where`, `clamp`, in-place forms.
 
 use super::real::{Arith, Real};
-use crate::{DType, Error, Result, ResultType, Scalar, Tensor};
+use crate::{DType, Element, Error, Result, ResultType, Scalar, Tensor};
 use ferrotorch_core::broadcast_shapes;
 use ferrotorch_cpu::elementwise;
 
@@ -78,6 +78,11 @@ pub enum BinaryOp {
     LogicalAnd,
     LogicalOr,
     LogicalXor,
+    /// C-style remainder (sign of the dividend).
+    Fmod,
+    BitAnd,
+    BitOr,
+    BitXor,
 }
 
 impl BinaryOp {
@@ -96,6 +101,12 @@ fn binary_dtypes(op: BinaryOp, a: Operand, b: Operand) -> Result<(DType, DType)>
     Ok(match op {
         BinaryOp::Div if common.is_integral() => (DType::F32, DType::F32),
         BinaryOp::LogicalAnd | BinaryOp::LogicalOr | BinaryOp::LogicalXor => (DType::Bool, DType::Bool),
+        BinaryOp::BitAnd | BinaryOp::BitOr | BinaryOp::BitXor if common.is_float() => {
+            return Err(Error::Runtime(format!(
+                "\"bitwise_cpu\" not implemented for '{}'",
+                cond_name_torch(common)
+            )))
+        }
         _ if op.is_comparison() => (common, DType::Bool),
         BinaryOp::Sub if common == DType::Bool => {
             return Err(Error::Runtime(
@@ -147,9 +158,19 @@ pub fn binary<'a>(
             LogicalAnd => run!(T, bool, |x: T, y: T| crate::Element::to_bool(x) && crate::Element::to_bool(y)),
             LogicalOr => run!(T, bool, |x: T, y: T| crate::Element::to_bool(x) || crate::Element::to_bool(y)),
             LogicalXor => run!(T, bool, |x: T, y: T| crate::Element::to_bool(x) ^ crate::Element::to_bool(y)),
+            Fmod => run!(T, T, |x: T, y: T| Arith::fmod(x, y)),
+            BitAnd => run!(T, T, |x: T, y: T| bits(x, y, |a, b| a & b)),
+            BitOr => run!(T, T, |x: T, y: T| bits(x, y, |a, b| a | b)),
+            BitXor => run!(T, T, |x: T, y: T| bits(x, y, |a, b| a ^ b)),
         }
     })
     .and_then(|t| t.to_dtype(out_dtype))
+}
+
+/// Bitwise op on integer (or bool) values through i64, exact for every int dtype.
+#[inline(always)]
+fn bits<T: crate::Element>(x: T, y: T, f: impl Fn(i64, i64) -> i64) -> T {
+    T::from_i64(f(x.to_i64(), y.to_i64()))
 }
 
 /// Integer division by zero and negative integer powers are errors in PyTorch.
@@ -158,7 +179,7 @@ fn check_binary_values(op: BinaryOp, dtype: DType, rhs: &Tensor) -> Result<()> {
         return Ok(());
     }
     match op {
-        BinaryOp::FloorDiv | BinaryOp::Rem => {
+        BinaryOp::FloorDiv | BinaryOp::Rem | BinaryOp::Fmod => {
             if any_value(rhs, |v| v == 0)? {
                 return Err(Error::Runtime("ZeroDivisionError".into()));
             }
@@ -203,6 +224,8 @@ pub enum UnaryOp {
     Sigmoid,
     Reciprocal,
     LogicalNot,
+    /// `~x`: bitwise not of integers, logical not of bools.
+    BitwiseNot,
 }
 
 impl UnaryOp {
@@ -217,6 +240,20 @@ impl UnaryOp {
 pub fn unary(x: &Tensor, op: UnaryOp) -> Result<Tensor> {
     use UnaryOp::*;
     let dt = x.dtype();
+    if op == BitwiseNot {
+        if dt.is_float() {
+            return Err(Error::Type(
+                "~ (operator.invert) is only implemented on integer and Boolean-type tensors"
+                    .into(),
+            ));
+        }
+        return with_dtype!(dt, T => {
+            let v: Vec<T> = elementwise::unary(x.data::<T>(), x.layout(), |a: T| {
+                if T::DTYPE == DType::Bool { T::from_bool(!a.to_bool()) } else { T::from_i64(!a.to_i64()) }
+            });
+            Tensor::from_vec(v, x.shape())
+        });
+    }
     if op == LogicalNot {
         return with_dtype!(dt, T => {
             let v: Vec<bool> = elementwise::unary(x.data::<T>(), x.layout(), |a: T| !crate::Element::to_bool(a));
@@ -274,7 +311,7 @@ pub fn unary(x: &Tensor, op: UnaryOp) -> Result<Tensor> {
         Tanh => run!(T, |a: T| Real::tanh(a)),
         Sigmoid => run!(T, |a: T| a.sigmoid()),
         Reciprocal => run!(T, |a: T| a.recip()),
-        LogicalNot => unreachable!(),
+        LogicalNot | BitwiseNot => unreachable!(),
     }, unreachable!())
 }
 

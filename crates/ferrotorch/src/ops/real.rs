@@ -14,6 +14,8 @@ pub trait Arith: Element {
     fn floor_div(self, o: Self) -> Self;
     /// Python-style modulo: the result has the divisor's sign.
     fn rem(self, o: Self) -> Self;
+    /// C-style remainder: the result has the dividend's sign.
+    fn fmod(self, o: Self) -> Self;
     fn pow(self, o: Self) -> Self;
     /// NaN-propagating maximum / minimum.
     fn maximum(self, o: Self) -> Self;
@@ -35,7 +37,7 @@ macro_rules! int_arith {
                 if o == 0 { return 0; }
                 let q = self.wrapping_div(o);
                 #[allow(unused_comparisons)]
-                if (self % o != 0) && ((self < 0) != (o < 0)) { q.wrapping_sub(1) } else { q }
+                if (self.wrapping_rem(o) != 0) && ((self < 0) != (o < 0)) { q.wrapping_sub(1) } else { q }
             }
             #[inline(always)] fn rem(self, o: Self) -> Self {
                 if o == 0 { return 0; }
@@ -43,6 +45,7 @@ macro_rules! int_arith {
                 #[allow(unused_comparisons)]
                 if r != 0 && ((r < 0) != (o < 0)) { r.wrapping_add(o) } else { r }
             }
+            #[inline(always)] fn fmod(self, o: Self) -> Self { if o == 0 { 0 } else { self.wrapping_rem(o) } }
             #[inline(always)] fn pow(self, o: Self) -> Self {
                 #[allow(unused_comparisons)]
                 if o < 0 {
@@ -85,6 +88,9 @@ impl Arith for bool {
         self && o
     }
     fn rem(self, _o: Self) -> Self {
+        false
+    }
+    fn fmod(self, _o: Self) -> Self {
         false
     }
     fn pow(self, o: Self) -> Self {
@@ -135,7 +141,7 @@ pub trait Real: Arith {
 }
 
 macro_rules! native_float {
-    ($t:ty) => {
+    ($t:ty, $exp:expr) => {
         impl Arith for $t {
             #[inline(always)]
             fn add(self, o: Self) -> Self {
@@ -181,6 +187,10 @@ macro_rules! native_float {
                 } else {
                     m
                 }
+            }
+            #[inline(always)]
+            fn fmod(self, o: Self) -> Self {
+                self % o
             }
             #[inline(always)]
             fn pow(self, o: Self) -> Self {
@@ -240,7 +250,7 @@ macro_rules! native_float {
             }
             #[inline(always)]
             fn exp(self) -> Self {
-                self.exp()
+                $exp(self)
             }
             #[inline(always)]
             fn ln(self) -> Self {
@@ -280,7 +290,7 @@ macro_rules! native_float {
             }
             #[inline(always)]
             fn sigmoid(self) -> Self {
-                1.0 / (1.0 + (-self).exp())
+                1.0 / (1.0 + $exp(-self))
             }
             #[inline(always)]
             fn floor(self) -> Self {
@@ -309,8 +319,8 @@ macro_rules! native_float {
         }
     };
 }
-native_float!(f32);
-native_float!(f64);
+native_float!(f32, ferrotorch_cpu::fastmath::exp_f32);
+native_float!(f64, f64::exp);
 
 macro_rules! half_float {
     ($t:ty) => {
@@ -338,6 +348,10 @@ macro_rules! half_float {
             #[inline(always)]
             fn rem(self, o: Self) -> Self {
                 Self::from_f32(Arith::rem(self.to_f32(), o.to_f32()))
+            }
+            #[inline(always)]
+            fn fmod(self, o: Self) -> Self {
+                Self::from_f32(self.to_f32() % o.to_f32())
             }
             #[inline(always)]
             fn pow(self, o: Self) -> Self {
@@ -379,7 +393,7 @@ macro_rules! half_float {
             }
             #[inline(always)]
             fn exp(self) -> Self {
-                Self::from_f32(self.to_f32().exp())
+                Self::from_f32(ferrotorch_cpu::fastmath::exp_f32(self.to_f32()))
             }
             #[inline(always)]
             fn ln(self) -> Self {
@@ -419,7 +433,7 @@ macro_rules! half_float {
             }
             #[inline(always)]
             fn sigmoid(self) -> Self {
-                Self::from_f32(1.0 / (1.0 + (-self.to_f32()).exp()))
+                Self::from_f32(1.0 / (1.0 + ferrotorch_cpu::fastmath::exp_f32(-self.to_f32())))
             }
             #[inline(always)]
             fn floor(self) -> Self {

@@ -48,6 +48,12 @@ pub fn softmax(t: &Tensor, dim: i64, log: bool, dtype: Option<DType>) -> Result<
     }
     let d = x.dim_index(dim)?;
     let (r, len) = to_rows(&x, d)?;
+    let src_rows = |r: &Tensor| (r.offset(), r.numel());
+    if x.dtype() == DType::F32 {
+        let (o, n) = src_rows(&r);
+        let v = rows::softmax_f32(&r.data::<f32>()[o..o + n], len, log);
+        return from_rows(&x, Tensor::from_vec(v, &rows_shape(&x, d))?, d);
+    }
     let out = with_float_dtype!(x.dtype(), T => {
         let v = rows::softmax(&r.data::<T>()[r.offset()..r.offset() + r.numel()], len, log, |a: T| crate::Element::to_f64(a), <T as crate::Element>::from_f64);
         Tensor::from_vec(v, &rows_shape(&x, d))?

@@ -129,8 +129,18 @@ pub fn dstack(tensors: &[Tensor]) -> Result<Tensor> {
     cat(&ts, 2)
 }
 
+fn require_dims(t: &Tensor, dim: i64) -> Result<()> {
+    if t.ndim() == 0 {
+        return Err(Error::Index(format!(
+            "Dimension specified as {dim} but tensor has no dimensions"
+        )));
+    }
+    Ok(())
+}
+
 /// `split(split_size, dim)`: views of `split_size` along `dim` (the last may be shorter).
 pub fn split(t: &Tensor, size: usize, dim: i64) -> Result<Vec<Tensor>> {
+    require_dims(t, dim)?;
     let d = t.dim_index(dim)?;
     let n = t.shape()[d];
     if size == 0 && n != 0 {
@@ -153,6 +163,7 @@ pub fn split(t: &Tensor, size: usize, dim: i64) -> Result<Vec<Tensor>> {
 
 /// `split(sections, dim)` with explicit sizes, which must sum to the dim size.
 pub fn split_sizes(t: &Tensor, sizes: &[usize], dim: i64) -> Result<Vec<Tensor>> {
+    require_dims(t, dim)?;
     let d = t.dim_index(dim)?;
     let n = t.shape()[d];
     if sizes.iter().sum::<usize>() != n {
@@ -184,6 +195,7 @@ pub fn chunk(t: &Tensor, chunks: usize, dim: i64) -> Result<Vec<Tensor>> {
 
 /// `unbind(dim)`: the slices along `dim`, each without it.
 pub fn unbind(t: &Tensor, dim: i64) -> Result<Vec<Tensor>> {
+    require_dims(t, dim)?;
     let d = t.dim_index(dim)?;
     (0..t.shape()[d])
         .map(|i| t.select(d as i64, i as i64))
