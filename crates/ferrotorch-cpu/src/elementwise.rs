@@ -5,6 +5,7 @@
 use crate::buffer::fill_new;
 use crate::strided::{coalesce, walk, SharedMut};
 use ferrotorch_core::Layout;
+use std::mem::MaybeUninit;
 
 /// `out[i] = f(src[i])` over `layout`, returned as a contiguous buffer.
 pub fn unary<T, U>(src: &[T], layout: &Layout, f: impl Fn(T) -> U + Sync) -> Vec<U>
@@ -20,9 +21,7 @@ where
         let src = &src[layout.offset..layout.offset + n];
         return fill_new(n, |s, chunk| {
             let e = s + chunk.len();
-            for (o, &x) in chunk.iter_mut().zip(&src[s..e]) {
-                o.write(f(x));
-            }
+            map_slice(&src[s..e], chunk, &f);
         });
     }
     let (shape, strides) = coalesce(&layout.shape, [&layout.strides]);
@@ -35,6 +34,38 @@ where
             }
         });
     })
+}
+
+/// `dst[i] = f(src[i])`, compiled a second time for AVX2+FMA and chosen at run
+/// time, so compute-bound maps (exp, sqrt, sigmoid...) use 8-wide vectors.
+#[inline(always)]
+fn map_slice<T: Copy, U>(src: &[T], dst: &mut [MaybeUninit<U>], f: &impl Fn(T) -> U) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if has_avx2_fma() {
+            // SAFETY: the CPU supports the features this copy was compiled for.
+            unsafe { map_slice_avx2(src, dst, f) };
+            return;
+        }
+    }
+    for (o, &x) in dst.iter_mut().zip(src) {
+        o.write(f(x));
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn map_slice_avx2<T: Copy, U>(src: &[T], dst: &mut [MaybeUninit<U>], f: &impl Fn(T) -> U) {
+    for (o, &x) in dst.iter_mut().zip(src) {
+        o.write(f(x));
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn has_avx2_fma() -> bool {
+    use std::sync::OnceLock;
+    static HAS: OnceLock<bool> = OnceLock::new();
+    *HAS.get_or_init(|| is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"))
 }
 
 /// `out[i] = f(a[i], b[i])`; both layouts have the output's shape.

@@ -11,17 +11,20 @@ const LN2_LO: f32 = -2.121_944_4e-4;
 /// `e^x` for f32 (NaN in, NaN out; overflow to +inf; underflow through subnormals to 0).
 #[inline(always)]
 pub fn exp_f32(x: f32) -> f32 {
+    // Plain multiplies and adds (no `mul_add`, no `round`): on the x86-64
+    // baseline those are library calls, which would stop vectorization.
+    const ROUND_MAGIC: f32 = 12_582_912.0; // 1.5 * 2^23: adding it rounds to an integer
     let xc = x.clamp(-104.0, 88.8);
-    let n = (xc * LOG2E).round_ties_even();
+    let n = (xc * LOG2E + ROUND_MAGIC) - ROUND_MAGIC;
     let r = xc - n * LN2_HI - n * LN2_LO;
     let z = r * r;
-    let p = 1.987_569_1e-4_f32;
-    let p = p.mul_add(r, 1.398_199_9e-3);
-    let p = p.mul_add(r, 8.333_452e-3);
-    let p = p.mul_add(r, 4.166_579_6e-2);
-    let p = p.mul_add(r, 1.666_666_5e-1);
-    let p = p.mul_add(r, 5.000_000_1e-1);
-    let y = p.mul_add(z, r) + 1.0;
+    let mut p = 1.987_569_1e-4_f32;
+    p = p * r + 1.398_199_9e-3;
+    p = p * r + 8.333_452e-3;
+    p = p * r + 4.166_579_6e-2;
+    p = p * r + 1.666_666_5e-1;
+    p = p * r + 5.000_000_1e-1;
+    let y = p * z + r + 1.0;
     let ni = n as i32;
     let n1 = ni >> 1;
     let n2 = ni - n1;
