@@ -270,8 +270,8 @@ impl Layout {
         let mut drop = vec![false; n];
         match dims {
             None => {
-                for i in 0..n {
-                    drop[i] = self.shape[i] == 1;
+                for (flag, &size) in drop.iter_mut().zip(&self.shape) {
+                    *flag = size == 1;
                 }
             }
             Some(ds) => {
@@ -290,10 +290,10 @@ impl Layout {
             strides: vec![],
             offset: self.offset,
         };
-        for i in 0..n {
-            if !drop[i] {
-                out.shape.push(self.shape[i]);
-                out.strides.push(self.strides[i]);
+        for ((&flag, &size), &stride) in drop.iter().zip(&self.shape).zip(&self.strides) {
+            if !flag {
+                out.shape.push(size);
+                out.strides.push(stride);
             }
         }
         Ok(out)

@@ -62,7 +62,7 @@ unsafe fn map_slice_avx2<T: Copy, U>(src: &[T], dst: &mut [MaybeUninit<U>], f: &
 }
 
 #[cfg(target_arch = "x86_64")]
-fn has_avx2_fma() -> bool {
+pub(crate) fn has_avx2_fma() -> bool {
     use std::sync::OnceLock;
     static HAS: OnceLock<bool> = OnceLock::new();
     *HAS.get_or_init(|| is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"))

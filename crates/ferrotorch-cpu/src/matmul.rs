@@ -70,6 +70,7 @@ pub fn matmul_gemm<T: Copy + Default + Send + Sync + 'static>(
     out
 }
 
+#[allow(clippy::too_many_arguments)] // the kernel's full description: operands, layouts, accumulator ops
 /// Generic matmul for element types `gemm` lacks (integers): accumulate in `A`.
 pub fn matmul_generic<T, A>(
     a: &[T],

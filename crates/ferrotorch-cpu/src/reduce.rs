@@ -34,13 +34,13 @@ where
     F: Fold<T>,
 {
     let (mut kshape, mut kstrides, mut rshape, mut rstrides) = (vec![], vec![], vec![], vec![]);
-    for d in 0..layout.ndim() {
-        if mask[d] {
-            rshape.push(layout.shape[d]);
-            rstrides.push(layout.strides[d]);
+    for ((&reduced, &size), &stride) in mask.iter().zip(&layout.shape).zip(&layout.strides) {
+        if reduced {
+            rshape.push(size);
+            rstrides.push(stride);
         } else {
-            kshape.push(layout.shape[d]);
-            kstrides.push(layout.strides[d]);
+            kshape.push(size);
+            kstrides.push(stride);
         }
     }
     let n_out: usize = kshape.iter().product();

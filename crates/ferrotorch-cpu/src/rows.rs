@@ -58,34 +58,76 @@ pub fn softmax<T: Copy + Send + Sync + Default>(
 
 /// Float32 softmax (or log-softmax) of each row in f32 with the vectorized
 /// `exp`: one pass for the max, one writing `exp(x - max)` while summing, one
-/// scaling.
+/// scaling. The row kernel is compiled again for AVX2+FMA and picked at run time.
 pub fn softmax_f32(src: &[f32], len: usize, log: bool) -> Vec<f32> {
     let mut out = vec![0.0f32; src.len()];
     for_rows(src, len, &mut out, |row, dst| {
-        let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let max = if max.is_finite() { max } else { 0.0 };
-        let mut lanes = [0.0f32; 8];
-        for (dc, rc) in dst.chunks_mut(8).zip(row.chunks(8)) {
-            for k in 0..rc.len() {
-                let e = crate::fastmath::exp_f32(rc[k] - max);
-                dc[k] = e;
-                lanes[k] += e;
+        #[cfg(target_arch = "x86_64")]
+        {
+            if crate::elementwise::has_avx2_fma() {
+                // SAFETY: the CPU supports the features this copy was compiled for.
+                unsafe { softmax_row_avx2(row, dst, log) };
+                return;
             }
         }
-        let sum: f32 = lanes.iter().sum();
-        if log {
-            let lse = sum.ln() + max;
-            for (d, &x) in dst.iter_mut().zip(row) {
-                *d = x - lse;
-            }
-        } else {
-            let inv = 1.0 / sum;
-            for d in dst.iter_mut() {
-                *d *= inv;
-            }
-        }
+        softmax_row(row, dst, log);
     });
     out
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn softmax_row_avx2(row: &[f32], dst: &mut [f32], log: bool) {
+    softmax_row(row, dst, log)
+}
+
+#[inline(always)]
+fn softmax_row(row: &[f32], dst: &mut [f32], log: bool) {
+    // Max with independent lanes (NaN propagates: any NaN makes the row NaN below).
+    let mut mx = [f32::NEG_INFINITY; 8];
+    let chunks = row.chunks_exact(8);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for k in 0..8 {
+            mx[k] = if c[k] > mx[k] { c[k] } else { mx[k] };
+        }
+    }
+    let mut max = tail
+        .iter()
+        .copied()
+        .fold(f32::NEG_INFINITY, |m, x| if x > m { x } else { m });
+    for m in mx {
+        max = if m > max { m } else { max };
+    }
+    if !max.is_finite() {
+        max = 0.0;
+    }
+    let mut lanes = [0.0f32; 8];
+    let n8 = row.len() / 8 * 8;
+    for (dc, rc) in dst[..n8].chunks_exact_mut(8).zip(row[..n8].chunks_exact(8)) {
+        for k in 0..8 {
+            let e = crate::fastmath::exp_f32(rc[k] - max);
+            dc[k] = e;
+            lanes[k] += e;
+        }
+    }
+    let mut sum: f32 = lanes.iter().sum();
+    for (d, &x) in dst[n8..].iter_mut().zip(&row[n8..]) {
+        let e = crate::fastmath::exp_f32(x - max);
+        *d = e;
+        sum += e;
+    }
+    if log {
+        let lse = sum.ln() + max;
+        for (d, &x) in dst.iter_mut().zip(row) {
+            *d = x - lse;
+        }
+    } else {
+        let inv = 1.0 / sum;
+        for d in dst.iter_mut() {
+            *d *= inv;
+        }
+    }
 }
 
 /// Inclusive scan of each row with `op`, accumulating in `A`.
@@ -161,6 +203,22 @@ pub fn sort<T: Copy + Send + Sync + Default + PartialOrd>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn softmax_f32_matches_f64_reference() {
+        let x: Vec<f32> = (0..3 * 37)
+            .map(|v| ((v * 7) % 23) as f32 * 0.37 - 4.0)
+            .collect();
+        for log in [false, true] {
+            let fast = softmax_f32(&x, 37, log);
+            let slow = softmax(&x, 37, log, |v| v as f64, |v| v as f32);
+            for (a, b) in fast.iter().zip(&slow) {
+                assert!((a - b).abs() <= 1e-6 * b.abs().max(1.0), "{a} vs {b}");
+            }
+        }
+        let with_nan = [1.0f32, f32::NAN, 2.0];
+        assert!(softmax_f32(&with_nan, 3, false).iter().all(|v| v.is_nan()));
+    }
 
     #[test]
     fn softmax_rows_sum_to_one() {

@@ -32,7 +32,7 @@ fn from_typestr(s: &str) -> Option<DType> {
         '>'
     };
     let (order, code) = s.split_at(1);
-    if order != "|" && order != "=" && order.chars().next() != Some(native) {
+    if order != "|" && order != "=" && !order.starts_with(native) {
         return None;
     }
     Some(match code {
@@ -65,7 +65,7 @@ pub fn array_interface<'py>(py: Python<'py>, t: &Tensor) -> PyResult<Bound<'py, 
 #[pyfunction]
 pub fn from_numpy(py: Python<'_>, array: &Bound<'_, PyAny>) -> PyResult<Py<PyTensor>> {
     let ty = array.get_type();
-    if ty.name()?.to_string() != "ndarray" {
+    if ty.name()? != "ndarray" {
         return Err(PyTypeError::new_err(format!(
             "expected np.ndarray (got {})",
             ty.name()?

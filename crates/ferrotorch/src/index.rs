@@ -352,9 +352,9 @@ fn along_dim(
     mut f: impl FnMut(usize, usize),
 ) -> Result<()> {
     if index.ndim() != t.ndim().max(1) && !(t.ndim() == 0 && index.ndim() == 0) {
-        return Err(Error::Runtime(format!(
-            "Index tensor must have the same number of dimensions as input tensor"
-        )));
+        return Err(Error::Runtime(
+            "Index tensor must have the same number of dimensions as input tensor".into(),
+        ));
     }
     let idx: Vec<i64> = index.to_vec()?;
     let ishape = index.shape().to_vec();

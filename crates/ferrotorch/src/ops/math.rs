@@ -118,6 +118,8 @@ fn binary_dtypes(op: BinaryOp, a: Operand, b: Operand) -> Result<(DType, DType)>
 }
 
 /// Applies a binary op with broadcasting and type promotion.
+// The comparison closures are generic over every dtype, bool included.
+#[allow(clippy::bool_comparison)]
 pub fn binary<'a>(
     a: impl Into<Operand<'a>>,
     b: impl Into<Operand<'a>>,
@@ -179,17 +181,13 @@ fn check_binary_values(op: BinaryOp, dtype: DType, rhs: &Tensor) -> Result<()> {
         return Ok(());
     }
     match op {
-        BinaryOp::FloorDiv | BinaryOp::Rem | BinaryOp::Fmod => {
-            if any_value(rhs, |v| v == 0)? {
-                return Err(Error::Runtime("ZeroDivisionError".into()));
-            }
+        BinaryOp::FloorDiv | BinaryOp::Rem | BinaryOp::Fmod if any_value(rhs, |v| v == 0)? => {
+            return Err(Error::Runtime("ZeroDivisionError".into()));
         }
-        BinaryOp::Pow => {
-            if any_value(rhs, |v| v < 0)? {
-                return Err(Error::Runtime(
-                    "Integers to negative integer powers are not allowed.".into(),
-                ));
-            }
+        BinaryOp::Pow if any_value(rhs, |v| v < 0)? => {
+            return Err(Error::Runtime(
+                "Integers to negative integer powers are not allowed.".into(),
+            ));
         }
         _ => {}
     }

@@ -230,7 +230,7 @@ pub fn std(t: &Tensor, dims: &[i64], correction: f64, keepdim: bool) -> Result<T
 pub fn norm(t: &Tensor, p: f64, dims: &[i64], keepdim: bool) -> Result<Tensor> {
     require_float(t, "linalg.vector_norm")?;
     let a = unary(t, UnaryOp::Abs)?;
-    if p == f64::INFINITY || p == f64::NEG_INFINITY {
+    if p.is_infinite() {
         return amax(&a, dims, keepdim, p > 0.0);
     }
     if p == 0.0 {
