@@ -234,6 +234,39 @@ impl Plan {
 }
 
 /// `t[idx]`: a view for basic indexing, a copy when tensors are involved.
+///
+/// ```
+/// use ferrotorch::index::{index, TensorIndex};
+/// use ferrotorch::ops::math::{binary, BinaryOp};
+/// use ferrotorch::{DType, ErrorKind, Tensor};
+/// use std::sync::Arc;
+/// # fn main() -> ferrotorch::Result<()> {
+/// let t = Tensor::arange(0.0, 12.0, 1.0, DType::F32)?.reshape(&[3, 4])?;
+/// // t[1:, 2] is a view.
+/// let v = index(&t, &[TensorIndex::Slice(Some(1), None, 1), TensorIndex::Int(2)])?;
+/// assert_eq!(v.to_vec::<f32>()?, [6.0, 10.0]);
+/// assert!(Arc::ptr_eq(v.storage(), t.storage()));
+/// // t[::2, None, -1]
+/// let w = index(&t, &[TensorIndex::Slice(None, None, 2), TensorIndex::None, TensorIndex::Int(-1)])?;
+/// assert_eq!(w.shape(), &[2, 1]);
+/// assert_eq!(w.to_vec::<f32>()?, [3.0, 11.0]);
+///
+/// // t[[2, 0]]: an integer tensor gathers rows into a new tensor.
+/// let rows = Tensor::from_vec(vec![2i64, 0], &[2])?;
+/// let r = index(&t, &[TensorIndex::Tensor(rows)])?;
+/// assert_eq!(r.shape(), &[2, 4]);
+/// assert_eq!(r.to_vec::<f32>()?, [8.0, 9.0, 10.0, 11.0, 0.0, 1.0, 2.0, 3.0]);
+/// // t[..., [3]] and t[t > 8]
+/// let last = Tensor::from_vec(vec![3i32], &[1])?;
+/// let c = index(&t, &[TensorIndex::Ellipsis, TensorIndex::Tensor(last)])?;
+/// assert_eq!(c.to_vec::<f32>()?, [3.0, 7.0, 11.0]);
+/// let mask = binary(&t, 8.0, BinaryOp::Gt)?;
+/// assert_eq!(index(&t, &[TensorIndex::Tensor(mask)])?.to_vec::<f32>()?, [9.0, 10.0, 11.0]);
+///
+/// assert_eq!(index(&t, &[TensorIndex::Int(3)]).err().unwrap().kind(), ErrorKind::Index);
+/// # Ok(())
+/// # }
+/// ```
 pub fn index(t: &Tensor, idx: &[TensorIndex]) -> Result<Tensor> {
     match plan(t, idx)? {
         Err(view) => Ok(view),
@@ -407,6 +440,20 @@ fn along_dim(
 }
 
 /// `gather(dim, index)`: `out[i][j] = t[index[i][j]][j]` for `dim = 0`.
+///
+/// ```
+/// use ferrotorch::index::gather;
+/// use ferrotorch::Tensor;
+/// # fn main() -> ferrotorch::Result<()> {
+/// let t = Tensor::from_vec(vec![1i64, 2, 3, 4], &[2, 2])?;
+/// let idx = Tensor::from_vec(vec![0i64, 0, 1, 0], &[2, 2])?;
+/// assert_eq!(gather(&t, 1, &idx)?.to_vec::<i64>()?, [1, 1, 4, 3]);
+/// assert_eq!(gather(&t, 0, &idx)?.to_vec::<i64>()?, [1, 2, 3, 2]);
+/// let out_of_range = Tensor::from_vec(vec![2i64], &[1, 1])?;
+/// assert!(gather(&t, 0, &out_of_range).is_err());
+/// # Ok(())
+/// # }
+/// ```
 pub fn gather(t: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
     if index.dtype() != DType::I64 {
         return Err(Error::Runtime(

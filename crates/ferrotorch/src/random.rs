@@ -26,6 +26,36 @@ fn float_only(dtype: DType, op: &str) -> Result<()> {
 }
 
 /// Fills a fresh contiguous tensor of `dtype` with uniform `[from, to)` samples.
+///
+/// With `g = None` the process-wide default generator is used.
+///
+/// ```
+/// use ferrotorch::random::{normal, uniform, CpuGenerator};
+/// use ferrotorch::DType;
+/// use std::sync::Mutex;
+/// # fn main() -> ferrotorch::Result<()> {
+/// let g = Mutex::new(CpuGenerator::new(0));
+/// // The same numbers as `torch.manual_seed(0); torch.rand(3)`.
+/// let u = uniform(&[3], 0.0, 1.0, DType::F32, Some(&g))?.to_vec::<f32>()?;
+/// for (got, want) in u.iter().zip([0.4963, 0.7682, 0.0885]) {
+///     assert!((got - want).abs() < 1e-4);
+/// }
+/// // Re-seeding repeats the stream.
+/// g.lock().unwrap().manual_seed(0);
+/// assert_eq!(uniform(&[3], 0.0, 1.0, DType::F32, Some(&g))?.to_vec::<f32>()?, u);
+///
+/// // `torch.manual_seed(0); torch.randn(3)`
+/// g.lock().unwrap().manual_seed(0);
+/// let n = normal(&[3], 0.0, 1.0, DType::F32, Some(&g))?.to_vec::<f32>()?;
+/// for (got, want) in n.iter().zip([1.5410, -0.2934, -2.1788]) {
+///     assert!((got - want).abs() < 1e-4);
+/// }
+/// let big = normal(&[1000], 5.0, 2.0, DType::F64, Some(&g))?;
+/// assert!((big.mean(&[], false)?.item_f64()? - 5.0).abs() < 0.3);
+/// assert!(uniform(&[2], 0.0, 1.0, DType::I64, None).is_err()); // floats only
+/// # Ok(())
+/// # }
+/// ```
 pub fn uniform(
     shape: &[usize],
     from: f64,
@@ -44,6 +74,8 @@ pub fn uniform(
 }
 
 /// Normal samples with PyTorch's contiguous-tensor algorithm.
+///
+/// See [`uniform`] for an example.
 pub fn normal(
     shape: &[usize],
     mean: f64,

@@ -57,6 +57,27 @@ impl Tensor {
     }
 
     /// A contiguous tensor owning `data` with `shape`.
+    ///
+    /// The dtype comes from `T`; `data.len()` must equal the product of `shape`.
+    ///
+    /// ```
+    /// use ferrotorch::{DType, ErrorKind, Tensor};
+    /// # fn main() -> ferrotorch::Result<()> {
+    /// let t = Tensor::from_vec(vec![1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3])?;
+    /// assert_eq!(t.shape(), &[2, 3]);
+    /// assert_eq!(t.strides(), &[3, 1]);
+    /// assert_eq!((t.ndim(), t.numel(), t.dtype()), (2, 6, DType::F32));
+    /// assert!(t.is_contiguous());
+    /// assert_eq!(t.to_vec::<f32>()?, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    /// // `to_vec` converts to the requested element type first.
+    /// assert_eq!(t.to_vec::<i64>()?, [1, 2, 3, 4, 5, 6]);
+    ///
+    /// let err = Tensor::from_vec(vec![1i64, 2, 3], &[2, 2]).err().unwrap();
+    /// assert_eq!(err.kind(), ErrorKind::Runtime);
+    /// assert_eq!(err.to_string(), "shape [2, 2] is invalid for input of size 3");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn from_vec<T: Element>(data: Vec<T>, shape: &[usize]) -> Result<Tensor> {
         let n: usize = shape.iter().product();
         if n != data.len() {
@@ -73,24 +94,79 @@ impl Tensor {
     }
 
     /// A 0-d tensor holding `value` converted to `dtype`.
+    ///
+    /// ```
+    /// use ferrotorch::{DType, Scalar, Tensor};
+    /// # fn main() -> ferrotorch::Result<()> {
+    /// let s = Tensor::scalar(Scalar::Float(2.5), DType::F64);
+    /// assert_eq!(s.ndim(), 0);
+    /// assert_eq!(s.item()?, Scalar::Float(2.5));
+    /// // Float to integer conversion truncates toward zero, as in C.
+    /// let i = Tensor::scalar(Scalar::Float(-2.7), DType::I32);
+    /// assert_eq!(i.item()?, Scalar::Int(-2));
+    /// assert_eq!(i.item_f64()?, -2.0);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn scalar(value: Scalar, dtype: DType) -> Tensor {
         with_dtype!(dtype, T => Tensor::from_vec(vec![value.to_elem::<T>()], &[]).unwrap())
     }
 
+    /// A tensor of `shape` with every element `value` (converted to `dtype`).
+    /// [`Tensor::zeros`], [`Tensor::ones`] and [`Tensor::eye`] cover the usual cases.
+    ///
+    /// ```
+    /// use ferrotorch::{DType, Scalar, Tensor};
+    /// let f = Tensor::full(&[2, 2], Scalar::Float(1.5), DType::F32);
+    /// assert_eq!(f.to_vec::<f32>().unwrap(), [1.5; 4]);
+    /// let z = Tensor::zeros(&[3], DType::I64);
+    /// assert_eq!(z.dtype(), DType::I64);
+    /// assert_eq!(z.to_vec::<i64>().unwrap(), [0, 0, 0]);
+    /// assert_eq!(Tensor::ones(&[2], DType::Bool).to_vec::<bool>().unwrap(), [true, true]);
+    /// let e = Tensor::eye(2, 3, DType::F32);
+    /// assert_eq!(e.shape(), &[2, 3]);
+    /// assert_eq!(e.to_vec::<f32>().unwrap(), [1.0, 0.0, 0.0, 0.0, 1.0, 0.0]);
+    /// ```
     pub fn full(shape: &[usize], value: Scalar, dtype: DType) -> Tensor {
         let n = shape.iter().product();
         with_dtype!(dtype, T => Tensor::from_vec(vec![value.to_elem::<T>(); n], shape).unwrap())
     }
 
+    /// A tensor of `shape` filled with zeros (see [`Tensor::full`]).
     pub fn zeros(shape: &[usize], dtype: DType) -> Tensor {
         Tensor::full(shape, Scalar::Int(0), dtype)
     }
 
+    /// A tensor of `shape` filled with ones (see [`Tensor::full`]).
     pub fn ones(shape: &[usize], dtype: DType) -> Tensor {
         Tensor::full(shape, Scalar::Int(1), dtype)
     }
 
     /// `arange(start, end, step)` with PyTorch's length rule `ceil((end - start) / step)`.
+    ///
+    /// ```
+    /// use ferrotorch::{DType, ErrorKind, Tensor};
+    /// # fn main() -> ferrotorch::Result<()> {
+    /// let a = Tensor::arange(0.0, 1.0, 0.25, DType::F32)?;
+    /// assert_eq!(a.to_vec::<f32>()?, [0.0, 0.25, 0.5, 0.75]);
+    /// // The end is exclusive: ceil((10 - 0) / 3) = 4 elements.
+    /// let b = Tensor::arange(0.0, 10.0, 3.0, DType::I64)?;
+    /// assert_eq!(b.to_vec::<i64>()?, [0, 3, 6, 9]);
+    /// let c = Tensor::arange(3.0, 0.0, -1.0, DType::F64)?;
+    /// assert_eq!(c.to_vec::<f64>()?, [3.0, 2.0, 1.0]);
+    /// let err = Tensor::arange(0.0, 1.0, 0.0, DType::F32).err().unwrap();
+    /// assert_eq!(err.kind(), ErrorKind::Runtime);
+    ///
+    /// // `linspace` includes both ends.
+    /// let t = Tensor::linspace(0.0, 1.0, 5, DType::F32)?;
+    /// assert_eq!(t.to_vec::<f32>()?, [0.0, 0.25, 0.5, 0.75, 1.0]);
+    /// // The last value is exactly `end` even when the step is inexact.
+    /// let t = Tensor::linspace(0.0, 1.0, 4, DType::F64)?;
+    /// assert_eq!(t.to_vec::<f64>()?[3], 1.0);
+    /// assert_eq!(Tensor::linspace(2.0, 3.0, 1, DType::F32)?.to_vec::<f32>()?, [2.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn arange(start: f64, end: f64, step: f64, dtype: DType) -> Result<Tensor> {
         if step == 0.0 {
             return Err(Error::Runtime("step must be nonzero".into()));
@@ -132,6 +208,8 @@ impl Tensor {
 
     /// `linspace(start, end, steps)`; like PyTorch, the second half is computed
     /// from the end so that the last value is exactly `end`.
+    ///
+    /// See [`Tensor::arange`] for an example.
     pub fn linspace(start: f64, end: f64, steps: usize, dtype: DType) -> Result<Tensor> {
         let step = if steps > 1 {
             (end - start) / (steps - 1) as f64
@@ -150,6 +228,7 @@ impl Tensor {
         })
     }
 
+    /// An `n x m` matrix with ones on the main diagonal (see [`Tensor::full`]).
     pub fn eye(n: usize, m: usize, dtype: DType) -> Tensor {
         with_dtype!(dtype, T => {
             let mut v = vec![T::default(); n * m];
@@ -162,33 +241,42 @@ impl Tensor {
 
     // ---------------------------------------------------------------- accessors
 
+    /// The shared storage this tensor is a view into.
     pub fn storage(&self) -> &Arc<Storage> {
         &self.0.storage
     }
+    /// Shape, strides (in elements) and storage offset.
     pub fn layout(&self) -> &Layout {
         &self.0.layout
     }
+    /// Size of each dimension (empty for a 0-d tensor).
     pub fn shape(&self) -> &[usize] {
         &self.0.layout.shape
     }
+    /// Step in elements between neighbours along each dimension.
     pub fn strides(&self) -> &[usize] {
         &self.0.layout.strides
     }
+    /// Storage offset (in elements) of the first element.
     pub fn offset(&self) -> usize {
         self.0.layout.offset
     }
+    /// Number of dimensions.
     pub fn ndim(&self) -> usize {
         self.0.layout.ndim()
     }
+    /// Number of elements (the product of the shape).
     pub fn numel(&self) -> usize {
         self.0.layout.numel()
     }
+    /// Element type, shared with the storage.
     pub fn dtype(&self) -> DType {
         self.0.storage.dtype()
     }
     pub fn device(&self) -> Device {
         self.0.device
     }
+    /// Whether the layout is row-major contiguous.
     pub fn is_contiguous(&self) -> bool {
         self.0.layout.is_contiguous()
     }
@@ -242,6 +330,9 @@ impl Tensor {
     }
 
     /// The single value of a one-element tensor.
+    ///
+    /// Errors (`ErrorKind::Runtime`) unless the tensor has exactly one element;
+    /// see [`Tensor::scalar`] for an example.
     pub fn item(&self) -> Result<Scalar> {
         if self.numel() != 1 {
             return Err(Error::Runtime(format!(
@@ -253,6 +344,7 @@ impl Tensor {
         Ok(with_dtype!(self.dtype(), T => Scalar::from_elem(self.data::<T>()[off])))
     }
 
+    /// [`Tensor::item`] as an `f64`.
     pub fn item_f64(&self) -> Result<f64> {
         Ok(self.item()?.to_f64())
     }
@@ -264,6 +356,32 @@ impl Tensor {
         Tensor::new_unchecked(self.0.storage.clone(), layout)
     }
 
+    /// A view of the same storage with a new shape (one size may be `-1`).
+    /// Fails with `ErrorKind::Runtime` when the strides cannot express the new
+    /// shape, e.g. when flattening a transposed tensor; use [`Tensor::reshape`]
+    /// (or [`Tensor::contiguous`] first) then.
+    ///
+    /// ```
+    /// use ferrotorch::{DType, ErrorKind, Tensor};
+    /// use std::sync::Arc;
+    /// # fn main() -> ferrotorch::Result<()> {
+    /// let a = Tensor::arange(0.0, 6.0, 1.0, DType::F32)?;
+    /// let v = a.view(&[2, -1])?;
+    /// assert_eq!(v.shape(), &[2, 3]);
+    /// assert!(Arc::ptr_eq(v.storage(), a.storage()));
+    ///
+    /// let t = v.t()?; // shape [3, 2], strides [1, 3]
+    /// let err = t.view(&[6]).err().unwrap();
+    /// assert_eq!(err.kind(), ErrorKind::Runtime);
+    /// assert!(err.to_string().starts_with("view size is not compatible"));
+    /// // A contiguous copy can be viewed; a contiguous tensor is returned as is.
+    /// let c = t.contiguous();
+    /// assert_eq!(c.strides(), &[2, 1]);
+    /// assert_eq!(c.view(&[6])?.to_vec::<f32>()?, [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
+    /// assert!(c.contiguous().same(&c));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn view(&self, sizes: &[i64]) -> Result<Tensor> {
         let shape = Layout::infer_shape(sizes, self.numel())?;
         match self.layout().view(&shape) {
@@ -275,6 +393,21 @@ impl Tensor {
     }
 
     /// `view` when the layout allows it, otherwise a contiguous copy.
+    ///
+    /// ```
+    /// use ferrotorch::{DType, Tensor};
+    /// use std::sync::Arc;
+    /// # fn main() -> ferrotorch::Result<()> {
+    /// let a = Tensor::arange(0.0, 6.0, 1.0, DType::F32)?.reshape(&[2, 3])?;
+    /// // Expressible as a view: shares storage.
+    /// assert!(Arc::ptr_eq(a.reshape(&[3, 2])?.storage(), a.storage()));
+    /// // Transposed: copied.
+    /// let r = a.t()?.reshape(&[-1])?;
+    /// assert!(!Arc::ptr_eq(r.storage(), a.storage()));
+    /// assert_eq!(r.to_vec::<f32>()?, [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn reshape(&self, sizes: &[i64]) -> Result<Tensor> {
         let shape = Layout::infer_shape(sizes, self.numel())?;
         match self.layout().view(&shape) {
@@ -299,10 +432,32 @@ impl Tensor {
         self.reshape(&sizes)
     }
 
+    /// A view with the dims reordered: dim `i` of the result is `dims[i]` of `self`
+    /// (see [`Tensor::transpose`] for an example).
     pub fn permute(&self, dims: &[i64]) -> Result<Tensor> {
         Ok(self.with_layout(self.layout().permute(dims)?))
     }
 
+    /// A view with dims `d0` and `d1` swapped (negative dims count from the end).
+    ///
+    /// ```
+    /// use ferrotorch::{DType, Tensor};
+    /// # fn main() -> ferrotorch::Result<()> {
+    /// let a = Tensor::arange(0.0, 24.0, 1.0, DType::F32)?.reshape(&[2, 3, 4])?;
+    /// let p = a.permute(&[2, 0, 1])?;
+    /// assert_eq!(p.shape(), &[4, 2, 3]);
+    /// assert_eq!(p.strides(), &[1, 12, 4]);
+    /// let tr = a.transpose(0, -1)?;
+    /// assert_eq!(tr.shape(), &[4, 3, 2]);
+    /// assert_eq!(tr.strides(), &[1, 4, 12]);
+    /// assert!(!tr.is_contiguous());
+    ///
+    /// let m = Tensor::from_vec(vec![1i64, 2, 3, 4, 5, 6], &[2, 3])?;
+    /// assert_eq!(m.t()?.to_vec::<i64>()?, [1, 4, 2, 5, 3, 6]);
+    /// assert!(a.t().is_err()); // t() needs at most 2 dims
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn transpose(&self, d0: i64, d1: i64) -> Result<Tensor> {
         Ok(self.with_layout(self.layout().transpose(d0, d1)?))
     }
@@ -334,26 +489,76 @@ impl Tensor {
         self.with_layout(self.layout().clone())
     }
 
+    /// A view of `length` elements of `dim` starting at `start`.
+    ///
+    /// ```
+    /// use ferrotorch::{DType, ErrorKind, Tensor};
+    /// # fn main() -> ferrotorch::Result<()> {
+    /// let a = Tensor::arange(0.0, 12.0, 1.0, DType::F32)?.reshape(&[3, 4])?;
+    /// let n = a.narrow(1, 1, 2)?; // columns 1 and 2
+    /// assert_eq!(n.shape(), &[3, 2]);
+    /// assert_eq!(n.to_vec::<f32>()?, [1.0, 2.0, 5.0, 6.0, 9.0, 10.0]);
+    ///
+    /// let row = a.select(0, -1)?; // the last row; dim 0 is removed
+    /// assert_eq!(row.shape(), &[4]);
+    /// assert_eq!(row.offset(), 8);
+    /// assert_eq!(row.to_vec::<f32>()?, [8.0, 9.0, 10.0, 11.0]);
+    /// assert_eq!(a.select(0, 3).err().unwrap().kind(), ErrorKind::Index);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn narrow(&self, dim: i64, start: i64, length: i64) -> Result<Tensor> {
         Ok(self.with_layout(self.layout().narrow(dim, start, length)?))
     }
 
+    /// A view of position `index` (negative counts from the end) along `dim`,
+    /// which is removed; see [`Tensor::narrow`] for an example.
     pub fn select(&self, dim: i64, index: i64) -> Result<Tensor> {
         Ok(self.with_layout(self.layout().select(dim, index)?))
     }
 
+    /// A view with a new size-1 dim at position `dim`. [`Tensor::squeeze`] removes
+    /// size-1 dims, [`Tensor::expand`] repeats them.
+    ///
+    /// ```
+    /// use ferrotorch::{DType, Tensor};
+    /// # fn main() -> ferrotorch::Result<()> {
+    /// let a = Tensor::from_vec(vec![1i32, 2, 3], &[3])?;
+    /// let col = a.unsqueeze(1)?;
+    /// assert_eq!(col.shape(), &[3, 1]);
+    /// assert_eq!(a.unsqueeze(-2)?.shape(), &[1, 3]);
+    /// assert_eq!(col.squeeze(None)?.shape(), &[3]);
+    ///
+    /// let z = Tensor::zeros(&[1, 3, 1], DType::F32);
+    /// assert_eq!(z.squeeze(Some(&[0]))?.shape(), &[3, 1]);
+    /// assert_eq!(z.squeeze(Some(&[1]))?.shape(), &[1, 3, 1]); // size 3: kept
+    ///
+    /// let e = col.expand(&[-1, 2])?; // stride 0, no copy
+    /// assert_eq!(e.strides(), &[1, 0]);
+    /// assert_eq!(e.to_vec::<i32>()?, [1, 1, 2, 2, 3, 3]);
+    /// assert_eq!(a.expand(&[2, 3])?.to_vec::<i32>()?, [1, 2, 3, 1, 2, 3]);
+    /// assert!(a.expand(&[4]).is_err()); // only size-1 dims can grow
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn unsqueeze(&self, dim: i64) -> Result<Tensor> {
         Ok(self.with_layout(self.layout().unsqueeze(dim)?))
     }
 
+    /// A view without size-1 dims: all of them (`None`) or those of `dims` that
+    /// have size 1; see [`Tensor::unsqueeze`] for an example.
     pub fn squeeze(&self, dims: Option<&[i64]>) -> Result<Tensor> {
         Ok(self.with_layout(self.layout().squeeze(dims)?))
     }
 
+    /// A view repeating size-1 dims to `sizes` (`-1` keeps a size; new leading
+    /// dims may be added) with stride 0, so nothing is copied; see
+    /// [`Tensor::unsqueeze`] for an example.
     pub fn expand(&self, sizes: &[i64]) -> Result<Tensor> {
         Ok(self.with_layout(self.layout().expand(sizes)?))
     }
 
+    /// A view broadcast to `shape` (like [`Tensor::expand`]).
     pub fn broadcast_to(&self, shape: &[usize]) -> Result<Tensor> {
         if self.shape() == shape {
             return Ok(self.clone());
@@ -391,6 +596,8 @@ impl Tensor {
     // ---------------------------------------------------------------- copies
 
     /// This tensor if contiguous, else a contiguous copy.
+    ///
+    /// See [`Tensor::view`] for an example.
     pub fn contiguous(&self) -> Tensor {
         if self.is_contiguous() {
             return self.clone();
@@ -424,6 +631,27 @@ impl Tensor {
 
     /// Writes `src` (broadcast to this shape, converted to this dtype) into this
     /// tensor's storage: `self.copy_(src)`.
+    ///
+    /// Writing through a view changes every tensor that shares the storage.
+    ///
+    /// ```
+    /// use ferrotorch::{DType, Scalar, Tensor};
+    /// # fn main() -> ferrotorch::Result<()> {
+    /// let a = Tensor::zeros(&[2, 3], DType::F32);
+    /// a.select(0, 1)?.copy_from(&Tensor::from_vec(vec![1i64, 2, 3], &[3])?)?;
+    /// assert_eq!(a.to_vec::<f32>()?, [0.0, 0.0, 0.0, 1.0, 2.0, 3.0]);
+    /// // The source broadcasts: write 7 into column 0.
+    /// a.narrow(1, 0, 1)?.copy_from(&Tensor::scalar(Scalar::Int(7), DType::I32))?;
+    /// assert_eq!(a.to_vec::<f32>()?, [7.0, 0.0, 0.0, 7.0, 2.0, 3.0]);
+    ///
+    /// a.fill(Scalar::Float(0.5))?;
+    /// assert_eq!(a.to_vec::<f32>()?, [0.5; 6]);
+    /// // Expanded views alias one element several times: refused.
+    /// let e = Tensor::zeros(&[1], DType::F32).expand(&[3])?;
+    /// assert!(e.fill(Scalar::Int(1)).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn copy_from(&self, src: &Tensor) -> Result<()> {
         if !self.storage().writable() {
             return Err(Error::Runtime(
@@ -470,6 +698,8 @@ impl Tensor {
     }
 
     /// Fills every element with `value`.
+    ///
+    /// See [`Tensor::copy_from`] for an example.
     pub fn fill(&self, value: Scalar) -> Result<()> {
         self.copy_from(&Tensor::scalar(value, self.dtype()))
     }

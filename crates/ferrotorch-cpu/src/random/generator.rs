@@ -198,13 +198,16 @@ impl Default for CpuGenerator {
 
 /// The process-wide generator behind `torch.manual_seed`, `torch.rand`, ...
 ///
-/// It is created on first use with [`CpuGenerator::DEFAULT_SEED`], so an
-/// unseeded program repeats its numbers from run to run. (PyTorch gives a
-/// fresh `torch.Generator()` that seed but seeds its global generator from
-/// OS entropy at start-up; after `manual_seed` the two behave the same.)
+/// Like PyTorch's global CPU generator it is seeded from OS entropy when first
+/// used, so unseeded programs differ from run to run (`initial_seed()` tells
+/// the seed); a fresh `CpuGenerator::default()` uses [`CpuGenerator::DEFAULT_SEED`].
 pub fn default_generator() -> &'static Mutex<CpuGenerator> {
     static GENERATOR: OnceLock<Mutex<CpuGenerator>> = OnceLock::new();
-    GENERATOR.get_or_init(|| Mutex::new(CpuGenerator::default()))
+    GENERATOR.get_or_init(|| {
+        let mut g = CpuGenerator::default();
+        g.seed();
+        Mutex::new(g)
+    })
 }
 
 /// A seed that differs between calls and between processes.

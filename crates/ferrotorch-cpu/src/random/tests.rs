@@ -386,8 +386,14 @@ fn default_seed_stream() {
         &rand::<f64>(&mut g, 3, 0.0, 1.0),
         &[0.13836205913224875, 0.6823109470364002, 0.2969577693522062],
     );
-    let shared = default_generator().lock().map(|g| g.initial_seed());
-    assert_eq!(shared.ok(), Some(CpuGenerator::DEFAULT_SEED));
+}
+
+#[test]
+fn global_generator_is_seeded_from_entropy() {
+    // Like torch's global generator: not the fixed default seed, and reseedable.
+    let seed = default_generator().lock().map(|g| g.initial_seed()).unwrap_or(0);
+    assert_ne!(seed, CpuGenerator::DEFAULT_SEED);
+    assert_ne!(CpuGenerator::default().seed(), CpuGenerator::default().seed());
 }
 
 #[test]

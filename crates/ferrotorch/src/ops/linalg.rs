@@ -157,6 +157,34 @@ pub fn outer(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 }
 
 /// `matmul(a, b)` with PyTorch's rules for 1-D operands and batch broadcasting.
+///
+/// Both operands must have the same dtype. 1-D operands are treated as a row
+/// (left) or column (right) vector whose dim is dropped from the result; the
+/// batch dims (all but the last two) broadcast.
+///
+/// ```
+/// use ferrotorch::ops::linalg::matmul;
+/// use ferrotorch::{DType, Tensor};
+/// # fn main() -> ferrotorch::Result<()> {
+/// let a = Tensor::arange(0.0, 12.0, 1.0, DType::F32)?.reshape(&[2, 2, 3])?;
+/// let b = Tensor::eye(3, 2, DType::F32); // [3, 2], broadcast over a's batch
+/// let c = matmul(&a, &b)?;
+/// assert_eq!(c.shape(), &[2, 2, 2]);
+/// assert_eq!(c.to_vec::<f32>()?, [0.0, 1.0, 3.0, 4.0, 6.0, 7.0, 9.0, 10.0]);
+///
+/// // [2, 1, 2, 3] @ [3, 3, 1] -> batch [2, 1] x [3] broadcasts to [2, 3].
+/// let z = matmul(&a.unsqueeze(1)?, &Tensor::ones(&[3, 3, 1], DType::F32))?;
+/// assert_eq!(z.shape(), &[2, 3, 2, 1]);
+/// assert_eq!(z.select(1, 2)?.to_vec::<f32>()?, [3.0, 12.0, 21.0, 30.0]);
+///
+/// // matrix @ vector
+/// let v = Tensor::ones(&[3], DType::F32);
+/// assert_eq!(matmul(&a.select(0, 0)?, &v)?.to_vec::<f32>()?, [3.0, 12.0]);
+/// assert!(matmul(&a, &Tensor::ones(&[3], DType::F64)).is_err()); // dtypes differ
+/// assert!(matmul(&a, &Tensor::ones(&[2, 2], DType::F32)).is_err()); // 3 != 2
+/// # Ok(())
+/// # }
+/// ```
 pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let (na, nb) = (a.ndim(), b.ndim());
     if na == 0 || nb == 0 {

@@ -118,6 +118,40 @@ fn binary_dtypes(op: BinaryOp, a: Operand, b: Operand) -> Result<(DType, DType)>
 }
 
 /// Applies a binary op with broadcasting and type promotion.
+///
+/// Shapes broadcast as in NumPy. The result dtype follows PyTorch's promotion
+/// ([`result_type`]): a Python scalar only raises the category (bool < int <
+/// float), so `int32 * 0.5` is `float32`; integer `Div` is true division in
+/// `float32`; comparisons give `bool`.
+///
+/// ```
+/// use ferrotorch::ops::math::{binary, BinaryOp};
+/// use ferrotorch::{DType, Scalar, Tensor};
+/// # fn main() -> ferrotorch::Result<()> {
+/// let a = Tensor::from_vec(vec![1i32, 2, 3], &[3])?;
+/// let b = Tensor::from_vec(vec![10i32, 20], &[2, 1])?;
+/// let s = binary(&a, &b, BinaryOp::Add)?; // [3] + [2, 1] -> [2, 3]
+/// assert_eq!(s.shape(), &[2, 3]);
+/// assert_eq!(s.dtype(), DType::I32);
+/// assert_eq!(s.to_vec::<i32>()?, [11, 12, 13, 21, 22, 23]);
+///
+/// // int32 tensor * float scalar -> float32; an int scalar keeps int32.
+/// let h = binary(&a, 0.5, BinaryOp::Mul)?;
+/// assert_eq!(h.dtype(), DType::F32);
+/// assert_eq!(h.to_vec::<f32>()?, [0.5, 1.0, 1.5]);
+/// assert_eq!(binary(&a, Scalar::Int(2), BinaryOp::Mul)?.dtype(), DType::I32);
+/// // Between tensors of one category the wider dtype wins.
+/// let d = Tensor::from_vec(vec![1.0f64], &[1])?;
+/// assert_eq!(binary(&h, &d, BinaryOp::Add)?.dtype(), DType::F64);
+///
+/// let q = binary(&a, Scalar::Int(2), BinaryOp::Div)?;
+/// assert_eq!(q.to_vec::<f32>()?, [0.5, 1.0, 1.5]);
+/// let ge = binary(&a, Scalar::Int(2), BinaryOp::Ge)?;
+/// assert_eq!(ge.to_vec::<bool>()?, [false, true, true]);
+/// assert!(binary(&a, &Tensor::zeros(&[2], DType::I32), BinaryOp::Add).is_err());
+/// # Ok(())
+/// # }
+/// ```
 // The comparison closures are generic over every dtype, bool included.
 #[allow(clippy::bool_comparison)]
 pub fn binary<'a>(
@@ -235,6 +269,28 @@ impl UnaryOp {
 }
 
 /// Applies an elementwise function.
+///
+/// `Neg`, `Abs`, `Sign`, `Relu` and the rounding ops keep integer dtypes; the
+/// other functions compute integers in `float32`.
+///
+/// ```
+/// use ferrotorch::ops::math::{unary, UnaryOp};
+/// use ferrotorch::{DType, Tensor};
+/// # fn main() -> ferrotorch::Result<()> {
+/// let i = Tensor::from_vec(vec![-4i64, 0, 9], &[3])?;
+/// let abs = unary(&i, UnaryOp::Abs)?;
+/// assert_eq!(abs.to_vec::<i64>()?, [4, 0, 9]);
+/// let r = unary(&abs, UnaryOp::Sqrt)?;
+/// assert_eq!(r.dtype(), DType::F32);
+/// assert_eq!(r.to_vec::<f32>()?, [2.0, 0.0, 3.0]);
+///
+/// let x = Tensor::from_vec(vec![-1.0f64, 0.0, 2.0], &[3])?;
+/// assert_eq!(unary(&x, UnaryOp::Relu)?.to_vec::<f64>()?, [0.0, 0.0, 2.0]);
+/// assert_eq!(unary(&x, UnaryOp::Exp)?.to_vec::<f64>()?[1], 1.0);
+/// assert!(unary(&x, UnaryOp::BitwiseNot).is_err()); // floats have no `~`
+/// # Ok(())
+/// # }
+/// ```
 pub fn unary(x: &Tensor, op: UnaryOp) -> Result<Tensor> {
     use UnaryOp::*;
     let dt = x.dtype();
@@ -314,6 +370,27 @@ pub fn unary(x: &Tensor, op: UnaryOp) -> Result<Tensor> {
 }
 
 /// `torch.where(cond, a, b)`.
+///
+/// Picks `a` where `cond` (bool or uint8) is true and `b` elsewhere; all three
+/// broadcast, and `a`/`b` promote like [`binary`] operands.
+///
+/// ```
+/// use ferrotorch::ops::math::where_;
+/// use ferrotorch::{DType, Scalar, Tensor};
+/// # fn main() -> ferrotorch::Result<()> {
+/// let cond = Tensor::from_vec(vec![true, false, true], &[3])?;
+/// let x = Tensor::from_vec(vec![1.0f32, 2.0, 3.0], &[3])?;
+/// assert_eq!(where_(&cond, &x, 0.0)?.to_vec::<f32>()?, [1.0, 0.0, 3.0]);
+///
+/// let rows = Tensor::from_vec(vec![true, false], &[2, 1])?;
+/// let ints = Tensor::from_vec(vec![1i64, 2, 3], &[3])?;
+/// let w = where_(&rows, &ints, Scalar::Float(-1.0))?;
+/// assert_eq!((w.shape(), w.dtype()), (&[2, 3][..], DType::F32));
+/// assert_eq!(w.to_vec::<f32>()?, [1.0, 2.0, 3.0, -1.0, -1.0, -1.0]);
+/// assert!(where_(&x, &x, &x).is_err()); // float condition
+/// # Ok(())
+/// # }
+/// ```
 pub fn where_<'a>(
     cond: &Tensor,
     a: impl Into<Operand<'a>>,
@@ -351,6 +428,23 @@ fn cond_name(dt: DType) -> String {
 }
 
 /// `clamp(x, min, max)`; either bound may be absent. NaN in `x` propagates.
+///
+/// ```
+/// use ferrotorch::ops::math::{clamp, Operand};
+/// use ferrotorch::{Scalar, Tensor};
+/// # fn main() -> ferrotorch::Result<()> {
+/// let x = Tensor::from_vec(vec![-2.0f32, 0.5, 3.0, f32::NAN], &[4])?;
+/// let v = clamp(&x, Some(0.0.into()), Some(1.0.into()))?.to_vec::<f32>()?;
+/// assert_eq!(&v[..3], [0.0, 0.5, 1.0]);
+/// assert!(v[3].is_nan());
+///
+/// let i = Tensor::from_vec(vec![1i64, 5, 9], &[3])?;
+/// let hi = Operand::Scalar(Scalar::Int(6));
+/// assert_eq!(clamp(&i, None, Some(hi))?.to_vec::<i64>()?, [1, 5, 6]);
+/// assert!(clamp(&i, None, None).is_err());
+/// # Ok(())
+/// # }
+/// ```
 pub fn clamp<'a>(x: &Tensor, min: Option<Operand<'a>>, max: Option<Operand<'a>>) -> Result<Tensor> {
     if min.is_none() && max.is_none() {
         return Err(Error::Runtime(

@@ -65,6 +65,29 @@ fn sum_f64(t: &Tensor, mask: &[bool]) -> Vec<f64> {
 }
 
 /// `sum(dims, keepdim, dtype)`: integers and bools sum to int64.
+///
+/// ```
+/// use ferrotorch::ops::reduce::{mean, sum};
+/// use ferrotorch::{DType, Scalar, Tensor};
+/// # fn main() -> ferrotorch::Result<()> {
+/// let a = Tensor::from_vec(vec![1i32, 2, 3, 4, 5, 6], &[2, 3])?;
+/// let all = sum(&a, &[], false, None)?; // empty dims: all of them
+/// assert_eq!(all.dtype(), DType::I64);
+/// assert_eq!(all.item()?, Scalar::Int(21));
+/// let rows = sum(&a, &[1], true, None)?;
+/// assert_eq!(rows.shape(), &[2, 1]);
+/// assert_eq!(rows.to_vec::<i64>()?, [6, 15]);
+/// let cols = sum(&a, &[-2], false, Some(DType::F64))?;
+/// assert_eq!(cols.dtype(), DType::F64);
+/// assert_eq!(cols.to_vec::<f64>()?, [5.0, 7.0, 9.0]);
+///
+/// let f = a.to_dtype(DType::F32)?;
+/// assert_eq!(mean(&f, &[0], false, None)?.to_vec::<f32>()?, [2.5, 3.5, 4.5]);
+/// assert!(mean(&a, &[], false, None).is_err()); // mean needs a float dtype
+/// assert_eq!(mean(&a, &[], false, Some(DType::F64))?.item_f64()?, 3.5);
+/// # Ok(())
+/// # }
+/// ```
 pub fn sum(t: &Tensor, dims: &[i64], keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
     let t = match dtype {
         Some(d) => t.to_dtype(d)?,
@@ -115,6 +138,8 @@ fn reduced_count(t: &Tensor, mask: &[bool]) -> usize {
         .product()
 }
 
+/// `mean(dims, keepdim, dtype)` of a floating tensor (or with a float `dtype`);
+/// see [`sum`] for an example.
 pub fn mean(t: &Tensor, dims: &[i64], keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
     let t = match dtype {
         Some(d) => t.to_dtype(d)?,
@@ -175,6 +200,25 @@ pub fn amax(t: &Tensor, dims: &[i64], keepdim: bool, max: bool) -> Result<Tensor
 }
 
 /// `max(dim)`/`min(dim)`: (values, indices).
+///
+/// ```
+/// use ferrotorch::ops::reduce::{argmax, max_dim};
+/// use ferrotorch::{Scalar, Tensor};
+/// # fn main() -> ferrotorch::Result<()> {
+/// let t = Tensor::from_vec(vec![3.0f32, 7.0, 5.0, 1.0, 9.0, 2.0], &[2, 3])?;
+/// let (vals, idx) = max_dim(&t, 1, false, true)?;
+/// assert_eq!(vals.to_vec::<f32>()?, [7.0, 9.0]);
+/// assert_eq!(idx.to_vec::<i64>()?, [1, 1]);
+/// let (mins, at) = max_dim(&t, 0, true, false)?; // min over dim 0, keepdim
+/// assert_eq!(mins.shape(), &[1, 3]);
+/// assert_eq!(mins.to_vec::<f32>()?, [1.0, 7.0, 2.0]);
+/// assert_eq!(at.to_vec::<i64>()?, [1, 0, 1]);
+///
+/// assert_eq!(argmax(&t, None, false, true)?.item()?, Scalar::Int(4)); // flattened
+/// assert_eq!(argmax(&t, Some(1), false, false)?.to_vec::<i64>()?, [0, 0]); // argmin
+/// # Ok(())
+/// # }
+/// ```
 pub fn max_dim(t: &Tensor, dim: i64, keepdim: bool, max: bool) -> Result<(Tensor, Tensor)> {
     let mask = reduce_mask(t, &[dim])?;
     check_nonempty(t, &mask, if max { "max" } else { "min" })?;
@@ -182,6 +226,8 @@ pub fn max_dim(t: &Tensor, dim: i64, keepdim: bool, max: bool) -> Result<(Tensor
 }
 
 /// `argmax`/`argmin`, over one dim or the flattened tensor.
+///
+/// `max` selects argmax (`true`) or argmin; see [`max_dim`] for an example.
 pub fn argmax(t: &Tensor, dim: Option<i64>, keepdim: bool, max: bool) -> Result<Tensor> {
     let name = if max { "argmax" } else { "argmin" };
     match dim {
@@ -210,6 +256,21 @@ pub fn all_any(t: &Tensor, dims: &[i64], keepdim: bool, any: bool) -> Result<Ten
 }
 
 /// `var(dims, correction, keepdim)`, two-pass in float64.
+///
+/// `correction = 1.0` is the sample variance, `0.0` the population variance.
+///
+/// ```
+/// use ferrotorch::ops::reduce::{std, var};
+/// use ferrotorch::{DType, Tensor};
+/// # fn main() -> ferrotorch::Result<()> {
+/// let x = Tensor::from_vec(vec![1.0f64, 2.0, 3.0, 4.0], &[2, 2])?;
+/// assert_eq!(var(&x, &[], 1.0, false)?.item_f64()?, 5.0 / 3.0);
+/// assert_eq!(var(&x, &[1], 0.0, false)?.to_vec::<f64>()?, [0.25, 0.25]);
+/// assert_eq!(std(&x, &[1], 0.0, true)?.to_vec::<f64>()?, [0.5, 0.5]);
+/// assert!(var(&Tensor::zeros(&[2], DType::I64), &[], 1.0, false).is_err());
+/// # Ok(())
+/// # }
+/// ```
 pub fn var(t: &Tensor, dims: &[i64], correction: f64, keepdim: bool) -> Result<Tensor> {
     require_float(t, "var")?;
     let x = t.to_dtype(DType::F64)?;

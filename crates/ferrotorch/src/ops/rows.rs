@@ -34,6 +34,25 @@ fn rows_shape(t: &Tensor, dim: usize) -> Vec<usize> {
     s
 }
 
+/// `softmax` (or `log_softmax` when `log`) along `dim`, optionally computed in
+/// `dtype`; floating inputs only.
+///
+/// ```
+/// use ferrotorch::ops::rows::softmax;
+/// use ferrotorch::{DType, Tensor};
+/// # fn main() -> ferrotorch::Result<()> {
+/// let x = Tensor::from_vec(vec![0.0f32, 3f32.ln(), 1.0, 1.0], &[2, 2])?;
+/// let p = softmax(&x, -1, false, None)?.to_vec::<f32>()?;
+/// for (got, want) in p.iter().zip([0.25, 0.75, 0.5, 0.5]) {
+///     assert!((got - want).abs() < 1e-6);
+/// }
+/// let lp = softmax(&x, 1, true, Some(DType::F64))?;
+/// assert_eq!(lp.dtype(), DType::F64);
+/// assert!((lp.to_vec::<f64>()?[3] - 0.5f64.ln()).abs() < 1e-12);
+/// assert!(softmax(&Tensor::zeros(&[2], DType::I64), 0, false, None).is_err());
+/// # Ok(())
+/// # }
+/// ```
 pub fn softmax(t: &Tensor, dim: i64, log: bool, dtype: Option<DType>) -> Result<Tensor> {
     let x = match dtype {
         Some(d) => t.to_dtype(d)?,
@@ -105,6 +124,8 @@ pub fn cumulative(t: &Tensor, dim: i64, prod: bool, dtype: Option<DType>) -> Res
 }
 
 /// `sort(dim, descending)` -> (values, indices); stable.
+///
+/// See [`topk`] for an example.
 pub fn sort(t: &Tensor, dim: i64, descending: bool) -> Result<(Tensor, Tensor)> {
     let d = t.dim_index(dim)?;
     let (r, len) = to_rows(t, d)?;
@@ -117,6 +138,28 @@ pub fn sort(t: &Tensor, dim: i64, descending: bool) -> Result<(Tensor, Tensor)> 
 }
 
 /// `topk(k, dim, largest, sorted)` -> (values, indices).
+///
+/// ```
+/// use ferrotorch::ops::rows::{sort, topk};
+/// use ferrotorch::Tensor;
+/// # fn main() -> ferrotorch::Result<()> {
+/// let t = Tensor::from_vec(vec![3i64, 1, 2, 1], &[4])?;
+/// let (v, i) = sort(&t, 0, false)?;
+/// assert_eq!(v.to_vec::<i64>()?, [1, 1, 2, 3]);
+/// assert_eq!(i.to_vec::<i64>()?, [1, 3, 2, 0]); // stable: equal values keep their order
+/// assert_eq!(sort(&t, -1, true)?.0.to_vec::<i64>()?, [3, 2, 1, 1]);
+///
+/// let m = Tensor::from_vec(vec![0.5f32, 2.0, -1.0, 4.0, 3.0, 0.0], &[2, 3])?;
+/// let (v, i) = topk(&m, 2, -1, true)?;
+/// assert_eq!(v.shape(), &[2, 2]);
+/// assert_eq!(v.to_vec::<f32>()?, [2.0, 0.5, 4.0, 3.0]);
+/// assert_eq!(i.to_vec::<i64>()?, [1, 0, 0, 1]);
+/// let (smallest, _) = topk(&m, 1, 1, false)?;
+/// assert_eq!(smallest.to_vec::<f32>()?, [-1.0, 0.0]);
+/// assert!(topk(&m, 4, 1, true).is_err()); // k > size
+/// # Ok(())
+/// # }
+/// ```
 pub fn topk(t: &Tensor, k: i64, dim: i64, largest: bool) -> Result<(Tensor, Tensor)> {
     let d = t.dim_index(dim)?;
     let size = if t.ndim() == 0 { 1 } else { t.shape()[d] };

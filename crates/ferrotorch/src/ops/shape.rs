@@ -5,6 +5,28 @@ use super::math::{result_type, Operand};
 use crate::{Error, Result, Tensor};
 
 /// `torch.cat(tensors, dim)`, promoting dtypes like PyTorch.
+///
+/// All sizes but `dim`'s must match; [`stack`] joins along a new dim instead.
+///
+/// ```
+/// use ferrotorch::ops::shape::{cat, stack};
+/// use ferrotorch::{DType, Tensor};
+/// # fn main() -> ferrotorch::Result<()> {
+/// let a = Tensor::from_vec(vec![1i64, 2, 3, 4], &[2, 2])?;
+/// let b = Tensor::from_vec(vec![0.5f32, 0.25], &[1, 2])?;
+/// let c = cat(&[a.clone(), b], 0)?; // int64 and float32 -> float32
+/// assert_eq!(c.shape(), &[3, 2]);
+/// assert_eq!(c.dtype(), DType::F32);
+/// assert_eq!(c.to_vec::<f32>()?, [1.0, 2.0, 3.0, 4.0, 0.5, 0.25]);
+/// assert!(cat(&[a.clone(), Tensor::zeros(&[3, 3], DType::I64)], 0).is_err());
+///
+/// let s = stack(&[a.clone(), a.clone()], 0)?;
+/// assert_eq!(s.shape(), &[2, 2, 2]);
+/// let s = stack(&[a.clone(), a.clone()], -1)?;
+/// assert_eq!(s.to_vec::<i64>()?, [1, 1, 2, 2, 3, 3, 4, 4]);
+/// # Ok(())
+/// # }
+/// ```
 pub fn cat(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
     if tensors.is_empty() {
         return Err(Error::Runtime(
@@ -63,6 +85,8 @@ pub fn cat(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
 }
 
 /// `torch.stack(tensors, dim)`: all tensors must have the same shape.
+///
+/// See [`cat`] for an example.
 pub fn stack(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
     if tensors.is_empty() {
         return Err(Error::Runtime(
@@ -139,6 +163,22 @@ fn require_dims(t: &Tensor, dim: i64) -> Result<()> {
 }
 
 /// `split(split_size, dim)`: views of `split_size` along `dim` (the last may be shorter).
+///
+/// ```
+/// use ferrotorch::ops::shape::split;
+/// use ferrotorch::{DType, Scalar, Tensor};
+/// # fn main() -> ferrotorch::Result<()> {
+/// let t = Tensor::arange(0.0, 5.0, 1.0, DType::F32)?;
+/// let parts = split(&t, 2, 0)?;
+/// let sizes: Vec<usize> = parts.iter().map(|p| p.numel()).collect();
+/// assert_eq!(sizes, [2, 2, 1]);
+/// assert_eq!(parts[2].to_vec::<f32>()?, [4.0]);
+/// // The pieces are views of `t`.
+/// parts[1].fill(Scalar::Int(0))?;
+/// assert_eq!(t.to_vec::<f32>()?, [0.0, 1.0, 0.0, 0.0, 4.0]);
+/// # Ok(())
+/// # }
+/// ```
 pub fn split(t: &Tensor, size: usize, dim: i64) -> Result<Vec<Tensor>> {
     require_dims(t, dim)?;
     let d = t.dim_index(dim)?;
