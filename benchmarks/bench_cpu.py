@@ -25,15 +25,23 @@ except ImportError:  # pragma: no cover
 QUICK = "--quick" in sys.argv
 
 
-def median_time(fn: Callable[[], object], repeat: int, inner: int = 1) -> float:
-    fn()  # warm up
-    times = []
+def median_times(fns: list[Callable[[], object] | None], repeat: int, inner: int = 1) -> list[float | None]:
+    """Median seconds per call of each function, measured in interleaved rounds
+    (one call of each per round) so that machine noise hits all of them alike."""
+    live = [f for f in fns if f is not None]
+    for f in live:  # warm up (allocator, page tables, thread pools)
+        for _ in range(2):
+            f()
+    samples: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        times.append((time.perf_counter() - t0) / inner)
-    return statistics.median(times)
+        for k, f in enumerate(fns):
+            if f is None:
+                continue
+            t0 = time.perf_counter()
+            for _ in range(inner):
+                f()
+            samples[k].append((time.perf_counter() - t0) / inner)
+    return [statistics.median(s) if s else None for s in samples]
 
 
 def cases():
@@ -85,9 +93,7 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     for name, inner, repeat, f_ft, f_np, f_t in cases():
-        t_ft = median_time(f_ft, repeat, inner)
-        t_np = median_time(f_np, repeat, inner) if f_np else None
-        t_t = median_time(f_t, repeat, inner) if f_t else None
+        t_ft, t_np, t_t = median_times([f_ft, f_np, f_t], repeat * 2 + 1, inner)
 
         def fmt(t):
             if t is None:
