@@ -83,6 +83,22 @@ impl DType {
         })
     }
 
+    /// PyTorch's C++ scalar type name used in its error messages (`Float`, `Long`...).
+    pub fn scalar_type_name(self) -> &'static str {
+        match self {
+            DType::Bool => "Bool",
+            DType::U8 => "Byte",
+            DType::I8 => "Char",
+            DType::I16 => "Short",
+            DType::I32 => "Int",
+            DType::I64 => "Long",
+            DType::F16 => "Half",
+            DType::BF16 => "BFloat16",
+            DType::F32 => "Float",
+            DType::F64 => "Double",
+        }
+    }
+
     pub fn category(self) -> Category {
         match self {
             DType::Bool => Category::Bool,

@@ -391,9 +391,15 @@ fn default_seed_stream() {
 #[test]
 fn global_generator_is_seeded_from_entropy() {
     // Like torch's global generator: not the fixed default seed, and reseedable.
-    let seed = default_generator().lock().map(|g| g.initial_seed()).unwrap_or(0);
+    let seed = default_generator()
+        .lock()
+        .map(|g| g.initial_seed())
+        .unwrap_or(0);
     assert_ne!(seed, CpuGenerator::DEFAULT_SEED);
-    assert_ne!(CpuGenerator::default().seed(), CpuGenerator::default().seed());
+    assert_ne!(
+        CpuGenerator::default().seed(),
+        CpuGenerator::default().seed()
+    );
 }
 
 #[test]

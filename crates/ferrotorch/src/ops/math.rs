@@ -104,7 +104,7 @@ fn binary_dtypes(op: BinaryOp, a: Operand, b: Operand) -> Result<(DType, DType)>
         BinaryOp::BitAnd | BinaryOp::BitOr | BinaryOp::BitXor if common.is_float() => {
             return Err(Error::Runtime(format!(
                 "\"bitwise_cpu\" not implemented for '{}'",
-                cond_name_torch(common)
+                common.scalar_type_name()
             )))
         }
         _ if op.is_comparison() => (common, DType::Bool),
@@ -400,7 +400,7 @@ pub fn where_<'a>(
     if cond.dtype() != DType::Bool && cond.dtype() != DType::U8 {
         return Err(Error::Runtime(format!(
             "where expected condition to be a boolean tensor, but got a tensor with dtype {}",
-            cond_name(cond.dtype())
+            cond.dtype().scalar_type_name()
         )));
     }
     let dtype = result_type(&[a, b]);
@@ -416,15 +416,6 @@ pub fn where_<'a>(
         let v: Vec<T> = elementwise::ternary(c.data::<bool>(), &lc, ta.data::<T>(), &la, tb.data::<T>(), &lb, |c: bool, x: T, y: T| if c { x } else { y });
         Tensor::from_vec(v, &shape)
     })
-}
-
-fn cond_name(dt: DType) -> String {
-    let n = dt.name();
-    let mut c = n.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
-    }
 }
 
 /// `clamp(x, min, max)`; either bound may be absent. NaN in `x` propagates.
@@ -477,8 +468,8 @@ pub fn assign_inplace(dst: &Tensor, result: &Tensor) -> Result<()> {
     if rd.category() > dd.category() {
         return Err(Error::Runtime(format!(
             "result type {} can't be cast to the desired output type {}",
-            cond_name_torch(rd),
-            cond_name_torch(dd)
+            rd.scalar_type_name(),
+            dd.scalar_type_name()
         )));
     }
     if result.shape() != dst.shape() {
@@ -500,22 +491,6 @@ pub fn assign_inplace(dst: &Tensor, result: &Tensor) -> Result<()> {
         }
     }
     dst.copy_from(result)
-}
-
-/// PyTorch's capitalised scalar type names used in cast errors (`Float`, `Long`).
-fn cond_name_torch(dt: DType) -> &'static str {
-    match dt {
-        DType::F32 => "Float",
-        DType::F64 => "Double",
-        DType::F16 => "Half",
-        DType::BF16 => "BFloat16",
-        DType::I64 => "Long",
-        DType::I32 => "Int",
-        DType::I16 => "Short",
-        DType::I8 => "Char",
-        DType::U8 => "Byte",
-        DType::Bool => "Bool",
-    }
 }
 
 /// `x op= y`.

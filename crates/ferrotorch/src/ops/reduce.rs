@@ -107,25 +107,10 @@ fn require_float(t: &Tensor, op: &str) -> Result<()> {
     if !t.dtype().is_float() {
         return Err(Error::Runtime(format!(
             "{op}(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {}",
-            long_name(t.dtype())
+            t.dtype().scalar_type_name()
         )));
     }
     Ok(())
-}
-
-fn long_name(dt: DType) -> &'static str {
-    match dt {
-        DType::F32 => "Float",
-        DType::F64 => "Double",
-        DType::F16 => "Half",
-        DType::BF16 => "BFloat16",
-        DType::I64 => "Long",
-        DType::I32 => "Int",
-        DType::I16 => "Short",
-        DType::I8 => "Char",
-        DType::U8 => "Byte",
-        DType::Bool => "Bool",
-    }
 }
 
 /// Number of elements each output of a reduction over `mask` combines.

@@ -62,7 +62,7 @@ pub fn softmax(t: &Tensor, dim: i64, log: bool, dtype: Option<DType>) -> Result<
         return Err(Error::Runtime(format!(
             "\"{}_lastdim_kernel_impl\" not implemented for '{}'",
             if log { "log_softmax" } else { "softmax" },
-            long_name(x.dtype())
+            x.dtype().scalar_type_name()
         )));
     }
     let d = x.dim_index(dim)?;
@@ -78,18 +78,6 @@ pub fn softmax(t: &Tensor, dim: i64, log: bool, dtype: Option<DType>) -> Result<
         Tensor::from_vec(v, &rows_shape(&x, d))?
     }, unreachable!());
     from_rows(&x, out, d)
-}
-
-fn long_name(dt: DType) -> &'static str {
-    match dt {
-        DType::I64 => "Long",
-        DType::I32 => "Int",
-        DType::I16 => "Short",
-        DType::I8 => "Char",
-        DType::U8 => "Byte",
-        DType::Bool => "Bool",
-        _ => dt.name(),
-    }
 }
 
 /// `cumsum` (or `cumprod`) along `dim`; integers accumulate to int64.
