@@ -257,7 +257,10 @@ def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: 
 def _like(fn_name: str):
     def like(input: Tensor, *args, dtype=None, device=None, requires_grad: bool = False, memory_format=None, **kw) -> Tensor:
         fn = globals()[fn_name]
-        return fn(*args, *input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad, **kw) if fn_name not in ("full",) else fn(input.shape, *args, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad, **kw)
+        dtype = dtype or input.dtype
+        if fn_name == "full":  # full_like(input, fill_value)
+            return fn(tuple(input.shape), *args, dtype=dtype, device=device, requires_grad=requires_grad)
+        return fn(*input.shape, dtype=dtype, device=device, requires_grad=requires_grad, **kw)
 
     like.__name__ = f"{fn_name}_like"
     like.__doc__ = f"Returns ``torch.{fn_name}`` with the shape (and, unless given, the dtype) of :attr:`input`."

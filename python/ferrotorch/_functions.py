@@ -7,6 +7,7 @@ argument handling.
 
 from __future__ import annotations
 
+import builtins
 import numbers
 
 from . import _C
@@ -123,7 +124,7 @@ def broadcast_shapes(*shapes):
     out: list[int] = []
     for s in shapes:
         s = (s,) if isinstance(s, numbers.Integral) else tuple(s)
-        n = builtins_max(len(out), len(s))
+        n = builtins.max(len(out), len(s))
         a = [1] * (n - len(out)) + out
         b = [1] * (n - len(s)) + list(s)
         res = []
@@ -139,6 +140,3 @@ def broadcast_tensors(*tensors):
     shape = broadcast_shapes(*[t.shape for t in tensors])
     return tuple(t.expand(shape) for t in tensors)
 
-
-def builtins_max(a: int, b: int) -> int:
-    return a if a >= b else b

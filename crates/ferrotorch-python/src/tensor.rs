@@ -233,7 +233,9 @@ impl PyTensor {
         match dim {
             None => Ok(PyTuple::new(py, self.t.strides())?.into_any().unbind()),
             Some(d) => {
-                let d = ferrotorch_core_dim(&self.t, d)?;
+                // `size(dim)` validates the dim exactly as stride(dim) must.
+                self.t.size(d).py()?;
+                let d = ferrotorch::normalize_dim(d, self.t.ndim()).py()?;
                 Ok(self.t.strides()[d].into_pyobject(py)?.into_any().unbind())
             }
         }
@@ -1011,20 +1013,6 @@ fn opt_arg(o: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Arg>> {
         Some(v) if v.is_none() => Ok(None),
         Some(v) => Ok(Some(arg(v, "clamp")?)),
     }
-}
-
-fn ferrotorch_core_dim(t: &Tensor, d: i64) -> PyResult<usize> {
-    let n = t.ndim();
-    let nn = n.max(1) as i64;
-    if d < -nn || d >= nn || n == 0 {
-        return Err(PyIndexError::new_err(format!(
-            "Dimension out of range (expected to be in range of [{}, {}], but got {})",
-            -nn,
-            nn - 1,
-            d
-        )));
-    }
-    Ok(if d < 0 { (d + nn) as usize } else { d as usize })
 }
 
 pub fn scalar_to_py<'py>(py: Python<'py>, s: Scalar) -> PyResult<Bound<'py, PyAny>> {

@@ -24,7 +24,7 @@ mod storage;
 mod tensor;
 
 pub use ferrotorch_core::{
-    Category, DType, Device, Element, Error, ErrorKind, Layout, Result, ResultType,
+    normalize_dim, Category, DType, Device, Element, Error, ErrorKind, Layout, Result, ResultType,
 };
 pub use scalar::Scalar;
 pub use storage::Storage;
