@@ -14,14 +14,11 @@ from . import _C, _tensor_str
 from ._C import Tensor
 from ._size import Size
 
-values_indices = collections.namedtuple("values_indices", ["values", "indices"])
-
-
 class _ReturnTypes:
     """Named tuples with PyTorch's names (``torch.return_types.max``...)."""
 
     def __init__(self) -> None:
-        for name in ("max", "min", "sort", "topk", "kthvalue", "mode", "median"):
+        for name in ("max", "min", "sort", "topk"):
             setattr(self, name, collections.namedtuple(name, ["values", "indices"]))
 
 

@@ -304,7 +304,7 @@ pub fn index_put(t: &Tensor, idx: &[TensorIndex], value: Operand) -> Result<()> 
                 .map_err(|_| shape_err(&value, &p.shape))?
                 .contiguous();
             with_dtype!(t.dtype(), T => {
-                let src = &v.data::<T>()[v.offset()..v.offset() + v.numel()];
+                let src = v.contiguous_slice::<T>();
                 let dst = t.storage().as_mut_ptr::<T>();
                 let mut i = 0;
                 // SAFETY: every offset comes from a bounds-checked plan over this storage,
@@ -507,7 +507,7 @@ pub fn scatter_(
         Operand::Scalar(s) => Tensor::full(index.shape(), s, t.dtype()),
     };
     with_dtype!(t.dtype(), T => {
-        let vals = &src.data::<T>()[src.offset()..src.offset() + src.numel()];
+        let vals = src.contiguous_slice::<T>();
         let dst = t.storage().as_mut_ptr::<T>();
         let mut writes: Vec<(usize, T)> = Vec::with_capacity(index.numel());
         along_dim(t, d, index, "scatter", |i, off| writes.push((off, vals[i])))?;

@@ -319,14 +319,21 @@ impl Tensor {
         self.0.storage.as_slice::<T>()
     }
 
+    /// The elements of a contiguous tensor in order (empty for an empty tensor,
+    /// whose offset may lie past the end of its storage).
+    pub fn contiguous_slice<T: Element>(&self) -> &[T] {
+        debug_assert!(self.is_contiguous(), "contiguous_slice on a strided tensor");
+        let n = self.numel();
+        if n == 0 {
+            return &[];
+        }
+        &self.data::<T>()[self.offset()..self.offset() + n]
+    }
+
     /// Values in row-major order, converted to `T`'s dtype first if needed.
     pub fn to_vec<T: Element>(&self) -> Result<Vec<T>> {
         let t = self.to_dtype(T::DTYPE)?.contiguous();
-        let n = t.numel();
-        if n == 0 {
-            return Ok(Vec::new());
-        }
-        Ok(t.data::<T>()[t.offset()..t.offset() + n].to_vec())
+        Ok(t.contiguous_slice::<T>().to_vec())
     }
 
     /// The single value of a one-element tensor.

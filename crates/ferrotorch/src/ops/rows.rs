@@ -67,14 +67,12 @@ pub fn softmax(t: &Tensor, dim: i64, log: bool, dtype: Option<DType>) -> Result<
     }
     let d = x.dim_index(dim)?;
     let (r, len) = to_rows(&x, d)?;
-    let src_rows = |r: &Tensor| (r.offset(), r.numel());
     if x.dtype() == DType::F32 {
-        let (o, n) = src_rows(&r);
-        let v = rows::softmax_f32(&r.data::<f32>()[o..o + n], len, log);
+        let v = rows::softmax_f32(r.contiguous_slice::<f32>(), len, log);
         return from_rows(&x, Tensor::from_vec(v, &rows_shape(&x, d))?, d);
     }
     let out = with_float_dtype!(x.dtype(), T => {
-        let v = rows::softmax(&r.data::<T>()[r.offset()..r.offset() + r.numel()], len, log, |a: T| crate::Element::to_f64(a), <T as crate::Element>::from_f64);
+        let v = rows::softmax(r.contiguous_slice::<T>(), len, log, |a: T| crate::Element::to_f64(a), <T as crate::Element>::from_f64);
         Tensor::from_vec(v, &rows_shape(&x, d))?
     }, unreachable!());
     from_rows(&x, out, d)
@@ -91,7 +89,7 @@ pub fn cumulative(t: &Tensor, dim: i64, prod: bool, dtype: Option<DType>) -> Res
     let (r, len) = to_rows(&x, d)?;
     let shape = rows_shape(&x, d);
     let out = with_dtype!(x.dtype(), T => {
-        let src = &r.data::<T>()[r.offset()..r.offset() + r.numel()];
+        let src = r.contiguous_slice::<T>();
         if x.dtype().is_float() {
             let v: Vec<T> = if prod {
                 rows::scan(src, len, 1.0f64, |a, v: T| a * crate::Element::to_f64(v), <T as crate::Element>::from_f64)
@@ -119,7 +117,7 @@ pub fn sort(t: &Tensor, dim: i64, descending: bool) -> Result<(Tensor, Tensor)> 
     let (r, len) = to_rows(t, d)?;
     let shape = rows_shape(t, d);
     let (vals, idx) = with_dtype!(t.dtype(), T => {
-        let (v, i) = rows::sort(&r.data::<T>()[r.offset()..r.offset() + r.numel()], len, descending);
+        let (v, i) = rows::sort(r.contiguous_slice::<T>(), len, descending);
         (Tensor::from_vec(v, &shape)?, Tensor::from_vec(i, &shape)?)
     });
     Ok((from_rows(t, vals, d)?, from_rows(t, idx, d)?))
