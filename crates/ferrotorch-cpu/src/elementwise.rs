@@ -36,36 +36,15 @@ where
     })
 }
 
-/// `dst[i] = f(src[i])`, compiled a second time for AVX2+FMA and chosen at run
-/// time, so compute-bound maps (exp, sqrt, sigmoid...) use 8-wide vectors.
+/// `dst[i] = f(src[i])` with the widest vectors the CPU has, so compute-bound
+/// maps (exp, sqrt, sigmoid...) use 8- or 16-wide instructions.
 #[inline(always)]
 fn map_slice<T: Copy, U>(src: &[T], dst: &mut [MaybeUninit<U>], f: &impl Fn(T) -> U) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if has_avx2_fma() {
-            // SAFETY: the CPU supports the features this copy was compiled for.
-            unsafe { map_slice_avx2(src, dst, f) };
-            return;
+    crate::simd::vectorized(|| {
+        for (o, &x) in dst.iter_mut().zip(src) {
+            o.write(f(x));
         }
-    }
-    for (o, &x) in dst.iter_mut().zip(src) {
-        o.write(f(x));
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn map_slice_avx2<T: Copy, U>(src: &[T], dst: &mut [MaybeUninit<U>], f: &impl Fn(T) -> U) {
-    for (o, &x) in dst.iter_mut().zip(src) {
-        o.write(f(x));
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-pub(crate) fn has_avx2_fma() -> bool {
-    use std::sync::OnceLock;
-    static HAS: OnceLock<bool> = OnceLock::new();
-    *HAS.get_or_init(|| is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"))
+    })
 }
 
 /// `out[i] = f(a[i], b[i])`; both layouts have the output's shape.

@@ -11,6 +11,7 @@ pub mod matmul;
 pub mod random;
 pub mod reduce;
 pub mod rows;
+pub mod simd;
 pub mod strided;
 
 /// Below this many elements a kernel runs on the calling thread.

@@ -89,12 +89,15 @@ where
         let run = |base: usize, c0: usize, acc: &mut [F::Acc]| {
             acc.fill(fold.init());
             let len = acc.len();
-            for (r, &ro) in offs.iter().enumerate() {
-                let s = base + ro + c0;
-                for (a, &x) in acc.iter_mut().zip(&src[s..s + len]) {
-                    *a = fold.step(*a, x, r);
+            // Compute-bound for sums widened to f64: use the widest vectors.
+            crate::simd::vectorized(|| {
+                for (r, &ro) in offs.iter().enumerate() {
+                    let s = base + ro + c0;
+                    for (a, &x) in acc.iter_mut().zip(&src[s..s + len]) {
+                        *a = fold.step(*a, x, r);
+                    }
                 }
-            }
+            })
         };
         let total = n_out * n_red;
         if total < crate::PARALLEL_THRESHOLD {

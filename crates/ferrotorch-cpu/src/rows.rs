@@ -58,37 +58,24 @@ pub fn softmax<T: Copy + Send + Sync + Default>(
 
 /// Float32 softmax (or log-softmax) of each row in f32 with the vectorized
 /// `exp`: one pass for the max, one writing `exp(x - max)` while summing, one
-/// scaling. The row kernel is compiled again for AVX2+FMA and picked at run time.
+/// scaling, with the widest vectors the CPU has (16 independent lanes).
 pub fn softmax_f32(src: &[f32], len: usize, log: bool) -> Vec<f32> {
     let mut out = vec![0.0f32; src.len()];
     for_rows(src, len, &mut out, |row, dst| {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if crate::elementwise::has_avx2_fma() {
-                // SAFETY: the CPU supports the features this copy was compiled for.
-                unsafe { softmax_row_avx2(row, dst, log) };
-                return;
-            }
-        }
-        softmax_row(row, dst, log);
+        crate::simd::vectorized(|| softmax_row(row, dst, log))
     });
     out
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn softmax_row_avx2(row: &[f32], dst: &mut [f32], log: bool) {
-    softmax_row(row, dst, log)
 }
 
 #[inline(always)]
 fn softmax_row(row: &[f32], dst: &mut [f32], log: bool) {
     // Max with independent lanes (NaN propagates: any NaN makes the row NaN below).
-    let mut mx = [f32::NEG_INFINITY; 8];
-    let chunks = row.chunks_exact(8);
+    const L: usize = 16;
+    let mut mx = [f32::NEG_INFINITY; L];
+    let chunks = row.chunks_exact(L);
     let tail = chunks.remainder();
     for c in chunks {
-        for k in 0..8 {
+        for k in 0..L {
             mx[k] = if c[k] > mx[k] { c[k] } else { mx[k] };
         }
     }
@@ -102,10 +89,10 @@ fn softmax_row(row: &[f32], dst: &mut [f32], log: bool) {
     if !max.is_finite() {
         max = 0.0;
     }
-    let mut lanes = [0.0f32; 8];
-    let n8 = row.len() / 8 * 8;
-    for (dc, rc) in dst[..n8].chunks_exact_mut(8).zip(row[..n8].chunks_exact(8)) {
-        for k in 0..8 {
+    let mut lanes = [0.0f32; L];
+    let n8 = row.len() / L * L;
+    for (dc, rc) in dst[..n8].chunks_exact_mut(L).zip(row[..n8].chunks_exact(L)) {
+        for k in 0..L {
             let e = crate::fastmath::exp_f32(rc[k] - max);
             dc[k] = e;
             lanes[k] += e;
