@@ -5,6 +5,7 @@
 use crate::errors::IntoPyResult;
 use crate::tensor::PyTensor;
 use ferrotorch::{DType, Layout, Storage, Tensor};
+use ferrotorch_python_macros::catch_panics;
 use pyo3::exceptions::{PyBufferError, PyRuntimeError, PyTypeError};
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -174,6 +175,7 @@ impl Drop for Imported {
 }
 
 /// `ferrotorch.from_dlpack(ext_tensor)`.
+#[catch_panics]
 #[pyfunction]
 pub fn from_dlpack(py: Python<'_>, ext_tensor: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
     if ext_tensor.is_instance_of::<PyTensor>() {

@@ -2,6 +2,7 @@
 //! `t.dtype is torch.float32` holds, as in PyTorch.
 
 use ferrotorch::{DType, Device};
+use ferrotorch_python_macros::catch_panics;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 
@@ -11,6 +12,7 @@ pub struct PyDType {
     pub dt: DType,
 }
 
+#[catch_panics]
 #[pymethods]
 impl PyDType {
     fn __repr__(&self) -> String {
@@ -62,6 +64,7 @@ pub struct PyDevice {
     pub dev: Device,
 }
 
+#[catch_panics]
 #[pymethods]
 impl PyDevice {
     #[new]

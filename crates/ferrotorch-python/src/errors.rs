@@ -1,10 +1,13 @@
-//! Maps ferrotorch errors to the Python exception types PyTorch raises.
+//! Maps ferrotorch errors to the Python exception types PyTorch raises, and
+//! Rust panics (bugs) to `RuntimeError` rather than pyo3's `PanicException`.
 
 use ferrotorch::{Error, ErrorKind};
+use ferrotorch_python_macros::catch_panics;
 use pyo3::exceptions::{
     PyIndexError, PyNotImplementedError, PyRuntimeError, PyTypeError, PyValueError,
 };
-use pyo3::PyErr;
+use pyo3::{PyErr, PyResult};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
 pub fn to_py(e: Error) -> PyErr {
     let msg = e.to_string();
@@ -26,4 +29,30 @@ impl<T> IntoPyResult<T> for ferrotorch::Result<T> {
     fn py(self) -> pyo3::PyResult<T> {
         self.map_err(to_py)
     }
+}
+
+/// Runs a binding's body, turning a panic into a `RuntimeError` that names it
+/// as an internal error. Applied to every binding by `#[catch_panics]`.
+pub fn guard<T>(body: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(r) => r,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(PyRuntimeError::new_err(format!(
+                "internal error in ferrotorch (please report it): {what}"
+            )))
+        }
+    }
+}
+
+/// Panics on purpose, so tests can check that `#[catch_panics]` turns a panic
+/// into a `RuntimeError` (exposed as `ferrotorch._C._panic_for_tests`).
+#[catch_panics]
+#[pyo3::pyfunction]
+pub fn _panic_for_tests(message: &str) -> PyResult<()> {
+    panic!("{message}")
 }

@@ -8,6 +8,7 @@ use crate::generator::PyGenerator;
 use crate::tensor::{heavy, PyTensor};
 use ferrotorch::ops::{self, math::result_type};
 use ferrotorch::{DType, Scalar, Tensor};
+use ferrotorch_python_macros::catch_panics;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
@@ -21,6 +22,7 @@ fn gen_of(g: Gen) -> Option<std::sync::Arc<std::sync::Mutex<ferrotorch::random::
     g.and_then(|g| g.get().inner())
 }
 
+#[catch_panics]
 #[pyfunction]
 pub fn _full(
     py: Python<'_>,
@@ -36,6 +38,7 @@ pub fn _full(
 }
 
 /// `arange` over Python numbers; integer arguments with an integer dtype stay exact.
+#[catch_panics]
 #[pyfunction]
 pub fn _arange(
     py: Python<'_>,
@@ -64,6 +67,7 @@ pub fn _arange(
     wrap(py, t.py()?)
 }
 
+#[catch_panics]
 #[pyfunction]
 pub fn _linspace(
     py: Python<'_>,
@@ -83,6 +87,7 @@ pub fn _linspace(
     )
 }
 
+#[catch_panics]
 #[pyfunction]
 pub fn _eye(py: Python<'_>, n: i64, m: i64, dtype: &Bound<'_, PyAny>) -> PyResult<Py<PyTensor>> {
     if n < 0 || m < 0 {
@@ -98,6 +103,7 @@ pub fn _eye(py: Python<'_>, n: i64, m: i64, dtype: &Bound<'_, PyAny>) -> PyResul
 }
 
 /// Builds a tensor from a flat list of Python numbers.
+#[catch_panics]
 #[pyfunction]
 pub fn _from_flat(
     py: Python<'_>,
@@ -152,6 +158,7 @@ fn ferrotorch_with_dtype(dt: DType, vals: &[Scalar], shape: &[usize]) -> PyResul
     }
 }
 
+#[catch_panics]
 #[pyfunction]
 #[pyo3(signature = (shape, dtype, generator=None))]
 pub fn _rand(
@@ -168,6 +175,7 @@ pub fn _rand(
     )
 }
 
+#[catch_panics]
 #[pyfunction]
 #[pyo3(signature = (shape, dtype, generator=None))]
 pub fn _randn(
@@ -184,6 +192,7 @@ pub fn _randn(
     )
 }
 
+#[catch_panics]
 #[pyfunction]
 #[pyo3(signature = (low, high, shape, dtype, generator=None))]
 pub fn _randint(
@@ -203,6 +212,7 @@ pub fn _randint(
     )
 }
 
+#[catch_panics]
 #[pyfunction]
 #[pyo3(signature = (n, dtype, generator=None))]
 pub fn _randperm(
@@ -223,6 +233,7 @@ pub fn _randperm(
     )
 }
 
+#[catch_panics]
 #[pyfunction]
 #[pyo3(signature = (tensors, dim=0))]
 pub fn cat(py: Python<'_>, tensors: &Bound<'_, PyAny>, dim: i64) -> PyResult<Py<PyTensor>> {
@@ -231,6 +242,7 @@ pub fn cat(py: Python<'_>, tensors: &Bound<'_, PyAny>, dim: i64) -> PyResult<Py<
     wrap(py, heavy(py, n, || ops::shape::cat(&ts, dim)).py()?)
 }
 
+#[catch_panics]
 #[pyfunction]
 #[pyo3(signature = (tensors, dim=0))]
 pub fn stack(py: Python<'_>, tensors: &Bound<'_, PyAny>, dim: i64) -> PyResult<Py<PyTensor>> {
@@ -238,22 +250,26 @@ pub fn stack(py: Python<'_>, tensors: &Bound<'_, PyAny>, dim: i64) -> PyResult<P
     wrap(py, ops::shape::stack(&ts, dim).py()?)
 }
 
+#[catch_panics]
 #[pyfunction]
 pub fn hstack(py: Python<'_>, tensors: &Bound<'_, PyAny>) -> PyResult<Py<PyTensor>> {
     wrap(py, ops::shape::hstack(&convert::tensors(tensors)?).py()?)
 }
 
+#[catch_panics]
 #[pyfunction]
 pub fn vstack(py: Python<'_>, tensors: &Bound<'_, PyAny>) -> PyResult<Py<PyTensor>> {
     wrap(py, ops::shape::vstack(&convert::tensors(tensors)?).py()?)
 }
 
+#[catch_panics]
 #[pyfunction]
 pub fn dstack(py: Python<'_>, tensors: &Bound<'_, PyAny>) -> PyResult<Py<PyTensor>> {
     wrap(py, ops::shape::dstack(&convert::tensors(tensors)?).py()?)
 }
 
 /// `torch.where(condition, input, other)`.
+#[catch_panics]
 #[pyfunction]
 pub fn _where(
     py: Python<'_>,
@@ -269,6 +285,7 @@ pub fn _where(
 }
 
 /// `torch.result_type(tensor1, tensor2)` (either may be a number).
+#[catch_panics]
 #[pyfunction]
 pub fn _result_type(
     py: Python<'_>,

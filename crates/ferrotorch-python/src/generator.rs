@@ -6,6 +6,7 @@ use crate::errors::IntoPyResult;
 use crate::tensor::PyTensor;
 use ferrotorch::random::{default_generator as cpu_default_generator, CpuGenerator};
 use ferrotorch::{DType, Device, Tensor};
+use ferrotorch_python_macros::catch_panics;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use std::sync::{Arc, Mutex};
@@ -34,6 +35,7 @@ impl PyGenerator {
     }
 }
 
+#[catch_panics]
 #[pymethods]
 impl PyGenerator {
     #[new]
@@ -98,6 +100,7 @@ fn seed_value(seed: &Bound<'_, PyAny>) -> PyResult<u64> {
     Ok(v as u64)
 }
 
+#[catch_panics]
 #[pyfunction]
 pub fn manual_seed(py: Python<'_>, seed: &Bound<'_, PyAny>) -> PyResult<Py<PyGenerator>> {
     let s = seed_value(seed)?;
@@ -106,21 +109,25 @@ pub fn manual_seed(py: Python<'_>, seed: &Bound<'_, PyAny>) -> PyResult<Py<PyGen
     Py::new(py, g)
 }
 
+#[catch_panics]
 #[pyfunction]
 pub fn initial_seed() -> u64 {
     PyGenerator::default_gen().initial_seed()
 }
 
+#[catch_panics]
 #[pyfunction]
 pub fn seed() -> u64 {
     PyGenerator::default_gen().seed()
 }
 
+#[catch_panics]
 #[pyfunction]
 pub fn get_rng_state(py: Python<'_>) -> PyResult<Py<PyTensor>> {
     PyGenerator::default_gen().get_state(py)
 }
 
+#[catch_panics]
 #[pyfunction]
 pub fn set_rng_state(py: Python<'_>, new_state: &Bound<'_, PyTensor>) -> PyResult<()> {
     let g = Bound::new(py, PyGenerator::default_gen())?;
@@ -128,6 +135,7 @@ pub fn set_rng_state(py: Python<'_>, new_state: &Bound<'_, PyTensor>) -> PyResul
     Ok(())
 }
 
+#[catch_panics]
 #[pyfunction]
 pub fn default_generator(py: Python<'_>) -> PyResult<Py<PyGenerator>> {
     Py::new(py, PyGenerator::default_gen())

@@ -49,5 +49,6 @@ fn _C(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::dstack, m)?)?;
     m.add_function(wrap_pyfunction!(functions::_where, m)?)?;
     m.add_function(wrap_pyfunction!(functions::_result_type, m)?)?;
+    m.add_function(wrap_pyfunction!(errors::_panic_for_tests, m)?)?;
     Ok(())
 }

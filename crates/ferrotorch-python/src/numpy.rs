@@ -6,6 +6,7 @@
 use crate::errors::IntoPyResult;
 use crate::tensor::PyTensor;
 use ferrotorch::{DType, Layout, Storage, Tensor};
+use ferrotorch_python_macros::catch_panics;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
@@ -62,6 +63,7 @@ pub fn array_interface<'py>(py: Python<'py>, t: &Tensor) -> PyResult<Bound<'py, 
 }
 
 /// `torch.from_numpy(array)`: shares the array's memory.
+#[catch_panics]
 #[pyfunction]
 pub fn from_numpy(py: Python<'_>, array: &Bound<'_, PyAny>) -> PyResult<Py<PyTensor>> {
     let ty = array.get_type();

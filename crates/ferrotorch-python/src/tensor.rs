@@ -9,6 +9,7 @@ use crate::errors::IntoPyResult;
 use ferrotorch::index::TensorIndex;
 use ferrotorch::ops::{self, BinaryOp, UnaryOp};
 use ferrotorch::{DType, Scalar, Tensor};
+use ferrotorch_python_macros::catch_panics;
 use pyo3::exceptions::{PyIndexError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyEllipsis, PyList, PySlice, PyTuple};
@@ -202,6 +203,7 @@ fn index_list(key: &Bound<'_, PyAny>) -> PyResult<Vec<TensorIndex>> {
     }
 }
 
+#[catch_panics]
 #[pymethods]
 impl PyTensor {
     // ------------------------------------------------------------ attributes
