@@ -15,7 +15,8 @@ pub fn exp_f32(x: f32) -> f32 {
     // baseline those are library calls, which would stop vectorization.
     const ROUND_MAGIC: f32 = 12_582_912.0; // 1.5 * 2^23: adding it rounds to an integer
     let xc = x.clamp(-104.0, 88.8);
-    let n = (xc * LOG2E + ROUND_MAGIC) - ROUND_MAGIC;
+    let shifted = xc * LOG2E + ROUND_MAGIC;
+    let n = shifted - ROUND_MAGIC;
     let r = xc - n * LN2_HI - n * LN2_LO;
     let z = r * r;
     let mut p = 1.987_569_1e-4_f32;
@@ -25,7 +26,9 @@ pub fn exp_f32(x: f32) -> f32 {
     p = p * r + 1.666_666_5e-1;
     p = p * r + 5e-1;
     let y = p * z + r + 1.0;
-    let ni = n as i32;
+    // `n` as an integer, read from the low mantissa bits of `shifted` (a float
+    // to int conversion would not vectorize as well: `as` saturates).
+    let ni = shifted.to_bits() as i32 - ROUND_MAGIC.to_bits() as i32;
     let n1 = ni >> 1;
     let n2 = ni - n1;
     let s1 = f32::from_bits(((n1 + 127) as u32) << 23);

@@ -85,33 +85,76 @@ where
         walk(oshape, &ostrides, [layout.offset], 0, n_outer, |[b]| {
             bases.push(b)
         });
-        let block = m.div_ceil(threads * 2).clamp(64, 4096);
-        let run = |base: usize, c0: usize, acc: &mut [F::Acc]| {
+        // Tasks are (outer row, column block, range of reduced rows). Each reads
+        // its rows front to back (prefetch-friendly) into accumulators that stay
+        // in cache; when there are few outer rows and blocks, the reduced rows
+        // are split too and the partial results combined in order.
+        let cblock = m.min(8192);
+        let total = n_out * n_red;
+        let col_tasks = n_outer * m.div_ceil(cblock);
+        let rows_per = if total < crate::PARALLEL_THRESHOLD || col_tasks >= threads * 2 {
+            n_red
+        } else {
+            n_red.div_ceil((threads * 2).div_ceil(col_tasks))
+        };
+        let run = |base: usize, c0: usize, r0: usize, acc: &mut [F::Acc]| {
             acc.fill(fold.init());
             let len = acc.len();
-            // Compute-bound for sums widened to f64: use the widest vectors.
+            let r1 = (r0 + rows_per).min(n_red);
+            let row = |r: usize| &src[base + offs[r] + c0..][..len];
+            // Compute-bound for sums widened to f64: use the widest vectors, and
+            // fold rows eight at a time so each accumulator is loaded and stored
+            // once per eight rows (still in row order, so arg-reductions stay exact).
             crate::simd::vectorized(|| {
-                for (r, &ro) in offs.iter().enumerate() {
-                    let s = base + ro + c0;
-                    for (a, &x) in acc.iter_mut().zip(&src[s..s + len]) {
+                let mut r = r0;
+                while r + 8 <= r1 {
+                    let rows: [&[T]; 8] = std::array::from_fn(|i| row(r + i));
+                    for (j, a) in acc.iter_mut().enumerate() {
+                        let mut v = *a;
+                        for (i, x) in rows.iter().enumerate() {
+                            v = fold.step(v, x[j], r + i);
+                        }
+                        *a = v;
+                    }
+                    r += 8;
+                }
+                for r in r..r1 {
+                    for (a, &x) in acc.iter_mut().zip(row(r)) {
                         *a = fold.step(*a, x, r);
                     }
                 }
             })
         };
-        let total = n_out * n_red;
         if total < crate::PARALLEL_THRESHOLD {
             for (row, &base) in out.chunks_mut(m).zip(&bases) {
-                run(base, 0, row);
+                run(base, 0, 0, row);
             }
-        } else {
+        } else if rows_per == n_red {
             out.par_chunks_mut(m)
                 .zip(bases.par_iter())
                 .for_each(|(row, &base)| {
-                    row.par_chunks_mut(block)
+                    row.par_chunks_mut(cblock)
                         .enumerate()
-                        .for_each(|(bi, acc)| run(base, bi * block, acc));
+                        .for_each(|(bi, acc)| run(base, bi * cblock, 0, acc));
                 });
+        } else {
+            for (row, &base) in out.chunks_mut(m).zip(&bases) {
+                for (bi, dst) in row.chunks_mut(cblock).enumerate() {
+                    let parts: Vec<Vec<F::Acc>> = (0..n_red.div_ceil(rows_per))
+                        .into_par_iter()
+                        .map(|rc| {
+                            let mut acc = vec![fold.init(); dst.len()];
+                            run(base, bi * cblock, rc * rows_per, &mut acc);
+                            acc
+                        })
+                        .collect();
+                    for (j, d) in dst.iter_mut().enumerate() {
+                        *d = parts[1..]
+                            .iter()
+                            .fold(parts[0][j], |a, p| fold.combine(a, p[j]));
+                    }
+                }
+            }
         }
         return out;
     }
@@ -345,6 +388,25 @@ mod tests {
                 }
             }
             assert_eq!((got[k].0, got[k].1), (bv, bi));
+        }
+    }
+
+    #[test]
+    fn tall_column_reduction_splits_rows_and_keeps_first_index() {
+        // Few columns, many rows: the reduced rows are split across tasks and
+        // the partial results combined in order, so argmax keeps the first hit.
+        let (rows, cols) = (50_001, 9);
+        let x: Vec<f32> = (0..rows * cols).map(|v| ((v * 7) % 1000) as f32).collect();
+        let l = Layout::contiguous(&[rows, cols]);
+        let sums = reduce(&x, &l, &[true, false], &SumF);
+        let arg = reduce(&x, &l, &[true, false], &ArgExtreme { max: true });
+        for k in 0..cols {
+            let col: Vec<f32> = (0..rows).map(|r| x[r * cols + k]).collect();
+            let want: f64 = col.iter().map(|&v| v as f64).sum();
+            assert_eq!(sums[k], want);
+            let best = col.iter().cloned().fold(f32::MIN, f32::max);
+            let first = col.iter().position(|&v| v == best).unwrap();
+            assert_eq!((arg[k].0, arg[k].1), (best, first));
         }
     }
 
