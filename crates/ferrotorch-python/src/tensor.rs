@@ -169,7 +169,9 @@ fn index_entry(obj: &Bound<'_, PyAny>) -> PyResult<TensorIndex> {
     }
     if let Ok(t) = obj.cast::<PyTensor>() {
         let t = &t.get().t;
-        if t.ndim() == 0 && t.dtype().is_integral() && t.dtype() != DType::Bool {
+        // A 0-d integer tensor acts as a Python int; 0-d bool and uint8 stay masks.
+        if t.ndim() == 0 && t.dtype().is_integral() && !matches!(t.dtype(), DType::Bool | DType::U8)
+        {
             return Ok(TensorIndex::Int(t.item().py()?.to_f64() as i64));
         }
         return Ok(TensorIndex::Tensor(t.clone()));
@@ -192,6 +194,22 @@ fn index_entry(obj: &Bound<'_, PyAny>) -> PyResult<TensorIndex> {
         "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices (got {})",
         obj.get_type().name()?
     )))
+}
+
+/// Runs an indexing call, then raises the `UserWarning`s it reported (also when
+/// it failed: PyTorch warns before its shape checks).
+fn with_index_warnings<T>(
+    py: Python<'_>,
+    f: impl FnOnce(ferrotorch::index::WarnSink) -> ferrotorch::Result<T>,
+) -> PyResult<T> {
+    let mut warnings: Vec<&'static str> = vec![];
+    let r = f(&mut |w| warnings.push(w));
+    let category = py.get_type::<pyo3::exceptions::PyUserWarning>();
+    for w in warnings {
+        let msg = std::ffi::CString::new(w).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        PyErr::warn(py, &category, &msg, 1)?;
+    }
+    r.py()
 }
 
 fn index_list(key: &Bound<'_, PyAny>) -> PyResult<Vec<TensorIndex>> {
@@ -667,7 +685,8 @@ impl PyTensor {
             }
         }
         let idx = index_list(key)?;
-        wrap(py, ferrotorch::index::index(&self.t, &idx).py()?)
+        let r = with_index_warnings(py, |w| ferrotorch::index::index_with(&self.t, &idx, w))?;
+        wrap(py, r)
     }
     fn __setitem__(&self, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let idx = index_list(key)?;
@@ -679,7 +698,9 @@ impl PyTensor {
                 Arg::T(t.cast::<PyTensor>()?.get().t.clone())
             }
         };
-        ferrotorch::index::index_put(&self.t, &idx, v.operand()).py()
+        with_index_warnings(key.py(), |w| {
+            ferrotorch::index::index_put_with(&self.t, &idx, v.operand(), w)
+        })
     }
     fn index_select(
         &self,
