@@ -710,7 +710,7 @@ mod tests {
     #[test]
     fn narrow_integer_index_dtypes_are_refused() {
         let ix = Tensor::from_vec(vec![1i8, 0], &[2]).unwrap();
-        let err = index(&grid(), &[TensorIndex::Tensor(ix)]).err().unwrap();
+        let err = index(&grid(), &[TensorIndex::Tensor(ix)]).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Index);
     }
 }

@@ -16,6 +16,7 @@
 
 #[macro_use]
 mod dispatch;
+mod debug;
 pub mod index;
 pub mod ops;
 pub mod random;

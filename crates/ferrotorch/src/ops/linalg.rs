@@ -330,7 +330,7 @@ mod tests {
     }
 
     fn refused_as(r: Result<Tensor>) -> String {
-        let e = r.err().expect("bool product must be refused");
+        let e = r.expect_err("bool product must be refused");
         assert_eq!(e.kind(), ErrorKind::NotImplemented);
         e.to_string()
     }
@@ -384,7 +384,7 @@ mod tests {
 
     #[test]
     fn shape_errors_come_before_the_bool_refusal() {
-        let e = mm(&bools(&[2, 2]), &bools(&[3, 3])).err().unwrap();
+        let e = mm(&bools(&[2, 2]), &bools(&[3, 3])).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Runtime);
     }
 }
