@@ -599,15 +599,13 @@ def argmin(self: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 @_method
 def all(self: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     r"""all(dim=None, keepdim=False) -> Tensor (uint8 for uint8 input, else bool)"""
-    r = self._all_any(_dims(dim), keepdim, False)
-    return r.to(_C.uint8) if self.dtype == _C.uint8 else r
+    return self._all_any(_dims(dim), keepdim, False)
 
 
 @_method
 def any(self: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     r"""any(dim=None, keepdim=False) -> Tensor (uint8 for uint8 input, else bool)"""
-    r = self._all_any(_dims(dim), keepdim, True)
-    return r.to(_C.uint8) if self.dtype == _C.uint8 else r
+    return self._all_any(_dims(dim), keepdim, True)
 
 
 def _correction(unbiased, correction):

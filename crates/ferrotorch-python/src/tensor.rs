@@ -91,19 +91,16 @@ fn unary_code(code: &str) -> PyResult<UnaryOp> {
     })
 }
 
-/// `a op b` for operators: returns NotImplemented (None here) for foreign types.
-fn operator(
+/// `a op b`, or `b op a` when `reflected`: the one binary dispatch behind the
+/// operators and `Tensor._binary`.
+fn apply_binary(
     py: Python<'_>,
     a: &Tensor,
-    other: &Bound<'_, PyAny>,
+    b: &Arg,
     op: BinaryOp,
     reflected: bool,
 ) -> PyResult<Py<PyAny>> {
-    let Some(b) = Arg::extract(other) else {
-        return Ok(py.NotImplemented());
-    };
-    let n = a.numel();
-    let r = heavy(py, n, || {
+    let r = heavy(py, a.numel(), || {
         if reflected {
             ops::math::binary(b.operand(), a, op)
         } else {
@@ -111,7 +108,22 @@ fn operator(
         }
     })
     .py()?;
-    Ok(Py::new(py, PyTensor::wrap(r))?.into_any())
+    Ok(wrap(py, r)?.into_any())
+}
+
+/// Operators: NotImplemented for operands that are not tensors or numbers,
+/// so that Python tries the other operand's reflected method.
+fn operator(
+    py: Python<'_>,
+    a: &Tensor,
+    other: &Bound<'_, PyAny>,
+    op: BinaryOp,
+    reflected: bool,
+) -> PyResult<Py<PyAny>> {
+    match Arg::extract(other) {
+        Some(b) => apply_binary(py, a, &b, op, reflected),
+        None => Ok(py.NotImplemented()),
+    }
 }
 
 fn inplace(
@@ -593,19 +605,10 @@ impl PyTensor {
         other: &Bound<'_, PyAny>,
         op: &str,
         reflected: bool,
-    ) -> PyResult<Py<PyTensor>> {
+    ) -> PyResult<Py<PyAny>> {
+        // Named methods raise TypeError for other operand types.
         let b = arg(other, op)?;
-        let op = binary_code(op)?;
-        let a = &self.t;
-        let r = heavy(py, a.numel(), || {
-            if reflected {
-                ops::math::binary(b.operand(), a, op)
-            } else {
-                ops::math::binary(a, b.operand(), op)
-            }
-        })
-        .py()?;
-        wrap(py, r)
+        apply_binary(py, &self.t, &b, binary_code(op)?, reflected)
     }
     fn _binary_(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>, op: &str) -> PyResult<Py<PyAny>> {
         inplace(slf.py(), slf, other, binary_code(op)?)
