@@ -663,7 +663,8 @@ impl PyTensor {
                         v.ndim()
                     )));
                 }
-                t.copy_from(&v).py()?
+                // PyTorch fills with the value's item: no overlap check.
+                t.fill(v.item().py()?).py()?
             }
         }
         Ok(slf.clone().into_any().unbind())

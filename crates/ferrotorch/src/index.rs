@@ -5,7 +5,7 @@
 
 use crate::ops::math::{where_, Operand};
 use crate::{DType, Element, Error, Result, Tensor};
-use ferrotorch_core::broadcast_shapes;
+use ferrotorch_core::{broadcast_shapes, MemOverlap, PARTIAL_OVERLAP_MESSAGE};
 use ferrotorch_cpu::elementwise::offsets;
 
 /// The deprecation PyTorch reports (as a Python `UserWarning`) when a uint8
@@ -340,7 +340,7 @@ pub fn index_put_with(
         Operand::Tensor(v) => v.clone(),
         Operand::Scalar(s) => Tensor::scalar(s, t.dtype()),
     };
-    refuse_uint8_masked_fill(t, idx, &value)?;
+    let value = masked_fill_value(t, idx, value)?;
     match plan(t, idx, warn)? {
         Err(view) => {
             let v = value
@@ -354,6 +354,21 @@ pub fn index_put_with(
                     "cannot write into a read-only tensor".into(),
                 ));
             }
+            // index_put_ refuses any overlap between the written view and the
+            // value, identical memory included (unlike copy_).
+            if matches!(
+                p.base.overlap(&value),
+                MemOverlap::Partial | MemOverlap::Full
+            ) {
+                return Err(Error::Runtime(PARTIAL_OVERLAP_MESSAGE.into()));
+            }
+            // A value elsewhere in the same buffer is copied first: the kernel
+            // below writes while reading it.
+            let value = if std::sync::Arc::ptr_eq(value.storage(), t.storage()) {
+                value.clone_data()
+            } else {
+                value
+            };
             let v = value
                 .to_dtype(t.dtype())?
                 .broadcast_to(&p.shape)
@@ -376,11 +391,12 @@ pub fn index_put_with(
     }
 }
 
-/// PyTorch writes a one-element value through a lone mask with `masked_fill_`,
-/// which refuses uint8 masks (after checking the mask's shape); mirror that.
-fn refuse_uint8_masked_fill(t: &Tensor, idx: &[TensorIndex], value: &Tensor) -> Result<()> {
+/// PyTorch writes a one-element value through a lone mask with `masked_fill_`:
+/// it refuses uint8 masks (after checking the mask's shape) and takes the
+/// value's item, so the value may alias the tensor. Returns the value to write.
+fn masked_fill_value(t: &Tensor, idx: &[TensorIndex], value: Tensor) -> Result<Tensor> {
     if value.numel() != 1 {
-        return Ok(());
+        return Ok(value);
     }
     let mut tensors = idx.iter().filter_map(|e| match e {
         TensorIndex::Tensor(ix) => Some(ix),
@@ -391,7 +407,10 @@ fn refuse_uint8_masked_fill(t: &Tensor, idx: &[TensorIndex], value: &Tensor) -> 
             basic(t, idx, &mut |_| {})?;
             Err(masked_fill_dtype_err(mask.dtype()))
         }
-        _ => Ok(()),
+        (Some(mask), None) if mask.dtype() == DType::Bool => {
+            Ok(Tensor::scalar(value.item()?, value.dtype()))
+        }
+        _ => Ok(value),
     }
 }
 

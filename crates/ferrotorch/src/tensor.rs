@@ -3,7 +3,7 @@
 
 use crate::storage::Storage;
 use crate::{DType, Device, Element, Error, Layout, Result, Scalar};
-use ferrotorch_core::normalize_dim;
+use ferrotorch_core::{mem_overlap, normalize_dim, MemOverlap, PARTIAL_OVERLAP_MESSAGE};
 use ferrotorch_cpu::elementwise;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -301,6 +301,50 @@ impl Tensor {
     pub fn same(&self, other: &Tensor) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
     }
+    /// How this tensor's memory relates to `other`'s (PyTorch's overlap rule).
+    ///
+    /// ```
+    /// use ferrotorch::ops::math::{binary_inplace, BinaryOp};
+    /// use ferrotorch::{DType, MemOverlap, Tensor};
+    /// # fn main() -> ferrotorch::Result<()> {
+    /// let a = Tensor::arange(0.0, 6.0, 1.0, DType::F32)?;
+    /// let (tail, head) = (a.narrow(0, 1, 5)?, a.narrow(0, 0, 5)?);
+    /// assert_eq!(tail.overlap(&head), MemOverlap::Partial);
+    /// assert_eq!(tail.overlap(&a.narrow(0, 1, 5)?), MemOverlap::Full);
+    /// assert_eq!(a.narrow(0, 0, 3)?.overlap(&a.narrow(0, 3, 3)?), MemOverlap::No);
+    /// assert_eq!(tail.overlap(&Tensor::zeros(&[5], DType::F32)), MemOverlap::No);
+    /// // a[1:].copy_(a[:-1]) would depend on the write order: refused.
+    /// assert!(tail.copy_from(&head).is_err());
+    /// assert!(binary_inplace(&tail, &head, BinaryOp::Add).is_err());
+    /// // Reading exactly the memory being written is fine.
+    /// binary_inplace(&tail, &tail, BinaryOp::Add)?;
+    /// assert_eq!(a.to_vec::<f32>()?, [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn overlap(&self, other: &Tensor) -> MemOverlap {
+        if self.same(other) {
+            return MemOverlap::Full;
+        }
+        if !Arc::ptr_eq(self.storage(), other.storage()) {
+            return MemOverlap::No;
+        }
+        mem_overlap(
+            self.layout(),
+            self.dtype().size(),
+            other.layout(),
+            other.dtype().size(),
+        )
+    }
+
+    /// PyTorch's check before an in-place write into `self` that reads `src`.
+    pub(crate) fn check_no_partial_overlap(&self, src: &Tensor) -> Result<()> {
+        if self.overlap(src) == MemOverlap::Partial {
+            return Err(Error::Runtime(PARTIAL_OVERLAP_MESSAGE.into()));
+        }
+        Ok(())
+    }
+
     pub fn size(&self, dim: i64) -> Result<usize> {
         if self.ndim() == 0 {
             return Err(Error::Index(format!(
@@ -676,6 +720,8 @@ impl Tensor {
                 "unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.".into(),
             ));
         }
+        // Checked on `src` as given, before broadcasting (as PyTorch does).
+        self.check_no_partial_overlap(src)?;
         let src = src.broadcast_to(self.shape()).map_err(|_| {
             Error::Runtime(format!(
                 "The size of tensor a ({}) must match the size of tensor b ({}) at non-singleton dimension",
@@ -683,7 +729,8 @@ impl Tensor {
                 fmt_shape(src.shape())
             ))
         })?;
-        // Reading and writing the same storage: go through a temporary copy.
+        // Reading and writing the same storage (full or undecidable overlap, or
+        // disjoint parts): go through a temporary copy.
         let src = if Arc::ptr_eq(src.storage(), self.storage()) {
             src.clone_data().broadcast_to(self.shape())?
         } else {
