@@ -5,6 +5,7 @@
 
 mod device;
 mod dtype;
+mod dtype_view;
 mod element;
 mod error;
 mod layout;

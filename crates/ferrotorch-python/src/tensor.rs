@@ -361,6 +361,9 @@ impl PyTensor {
     fn _view(&self, py: Python<'_>, sizes: Vec<i64>) -> PyResult<Py<PyTensor>> {
         wrap(py, self.t.view(&sizes).py()?)
     }
+    fn _view_dtype(&self, py: Python<'_>, dtype: &Bound<'_, PyAny>) -> PyResult<Py<PyTensor>> {
+        wrap(py, self.t.view_dtype(convert::dtype(dtype)?).py()?)
+    }
     fn _reshape(&self, py: Python<'_>, sizes: Vec<i64>) -> PyResult<Py<PyTensor>> {
         wrap(py, self.t.reshape(&sizes).py()?)
     }
