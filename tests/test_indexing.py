@@ -431,3 +431,105 @@ def test_all_false_masks():
     check(t[torch.tensor([False, False])], np.zeros((0, 3)))
     t[t > 5] = 1.0  # setting through an empty mask is a no-op
     check(t, np.zeros((2, 3)))
+
+
+# ---------------------------------------------------------------- uint8 masks (deprecated in PyTorch)
+
+U8_WARNING = "indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead."
+
+
+def u8(values):
+    return torch.tensor(np.asarray(values, dtype=np.uint8))
+
+
+def test_uint8_index_is_a_mask_with_warning():
+    t = tens()
+    m = np.array([1, 0, 2, 0])  # any nonzero value selects
+    with pytest.warns(UserWarning, match="indexing with dtype torch.uint8 is now deprecated") as rec:
+        r = t[:, u8(m)]
+    check(r, A[:, m != 0])
+    assert [str(w.message) for w in rec] == [U8_WARNING]
+    m2 = np.array([[1, 0, 2, 0], [0, 3, 0, 0], [0, 0, 0, 1]])
+    with pytest.warns(UserWarning):
+        check(t[u8(m2)], A[m2 != 0])
+    with pytest.warns(UserWarning):  # mixed with an integer index tensor
+        check(t[u8([1, 0, 1]), torch.tensor([0, 3])], A[[0, 2], [0, 3]])
+    with pytest.warns(UserWarning):  # numpy uint8 arrays are masks too
+        check(t[np.array([0, 1, 1], dtype=np.uint8)], A[[1, 2]])
+
+
+def test_uint8_mask_wrong_shape_warns_then_raises():
+    with pytest.warns(UserWarning), pytest.raises(IndexError) as e:
+        tens()[:, u8([1, 0])]
+    assert str(e.value) == ("The shape of the mask [2] at index 0 does not match the shape of the "
+                            "indexed tensor [3, 4, 5] at index 1")
+
+
+def test_uint8_0d_is_a_mask_without_warning(recwarn):
+    t = tens()
+    assert t[torch.tensor(1, dtype=torch.uint8)].shape == (1, 3, 4, 5)
+    assert t[torch.tensor(0, dtype=torch.uint8)].shape == (0, 3, 4, 5)
+    assert t[0, torch.tensor(1, dtype=torch.uint8)].shape == (1, 4, 5)
+    assert len(recwarn) == 0
+    # 0-d int tensors of other dtypes still act as ints
+    check(t[torch.tensor(1, dtype=torch.int8)], A[1])
+
+
+def test_uint8_setitem_with_tensor_values():
+    t = tens(dtype="float32")
+    a = A.astype(np.float32)
+    m = np.array([1, 0, 1])
+    with pytest.warns(UserWarning):
+        t[u8(m)] = torch.full((2, 4, 5), -1.0)
+    a[m != 0] = -1.0
+    check(t, a)
+
+
+def test_uint8_setitem_one_value_raises_like_masked_fill():
+    # PyTorch writes a one-element value through a lone mask with masked_fill_,
+    # which refuses uint8 masks (and warns nothing).
+    msg = "masked_fill_ only supports boolean masks, but got mask with dtype unsigned char"
+    for value in (7.0, torch.tensor(7.0), torch.tensor([7.0])):
+        t = tens(dtype="float32")
+        with pytest.raises(RuntimeError, match=msg):
+            t[:, u8([1, 0, 1, 0])] = value
+        check(t, A.astype(np.float32))
+    with pytest.raises(IndexError, match="The shape of the mask"):
+        tens(dtype="float32")[u8([1, 0])] = 1.0
+    # with a second index tensor PyTorch takes the general path
+    t = tens(dtype="float32")
+    with pytest.warns(UserWarning):
+        t[u8([1, 0, 1]), torch.tensor([0, 1])] = 5.0
+    a = A.astype(np.float32)
+    a[[0, 2], [0, 1]] = 5.0
+    check(t, a)
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16", "float32"])
+def test_other_index_dtypes_raise(dtype):
+    with pytest.raises(IndexError, match="tensors used as indices must be long, int, byte or bool tensors"):
+        tens()[torch.tensor([1, 0], dtype=getattr(torch, dtype))]
+
+
+def test_masked_fill_message_names_cpp_type():
+    for dtype, name in [("uint8", "unsigned char"), ("int64", "long int"), ("float32", "float")]:
+        with pytest.raises(RuntimeError, match=f"but got mask with dtype {name}$"):
+            torch.zeros(2).masked_fill(torch.ones(2, dtype=getattr(torch, dtype)), 1.0)
+
+
+def test_uint8_indexing_matches_torch():
+    real = pytest.importorskip("torch")
+    import warnings
+
+    a = np.arange(24.0).reshape(2, 3, 4)
+    cases = [np.array([1, 0, 3], dtype=np.uint8), np.array([[0, 2, 0], [1, 1, 0]], dtype=np.uint8)]
+    for m in cases:
+        with warnings.catch_warnings(record=True) as w_ref:
+            warnings.simplefilter("always")
+            ref = real.tensor(a)[:, real.tensor(m)] if m.ndim == 1 else real.tensor(a)[real.tensor(m)]
+        with warnings.catch_warnings(record=True) as w_got:
+            warnings.simplefilter("always")
+            got = torch.tensor(a)[:, torch.tensor(m)] if m.ndim == 1 else torch.tensor(a)[torch.tensor(m)]
+        np.testing.assert_array_equal(to_np(got), ref.numpy())
+        assert len(w_ref) == len(w_got) == 1
+        assert str(w_ref[0].message).startswith(str(w_got[0].message))

@@ -142,3 +142,82 @@ def test_outer(dtype):
     check(torch.outer(torch.tensor(c)[::3], torch.tensor(c)[1::4]), np.outer(c[::3], c[1::4]))
     with pytest.raises(RuntimeError):
         torch.outer(torch.ones(2, 2), torch.ones(3))
+
+
+# ---------------------------------------------------------------- bool and mixed dtypes
+
+B = torch.bool
+# (shape a, shape b, kernel PyTorch names); messages checked against torch 2.15
+BOOL_CASES = [
+    ((2, 2), (2, 2), "addmm_impl_cpu_"),
+    ((2,), (2, 2), "addmm_impl_cpu_"),
+    ((2, 2), (2,), "addmv_impl_cpu"),
+    ((2,), (2,), "dot"),
+    ((1, 2, 2), (1, 2, 2), "bmm"),
+    ((1, 2, 2), (2, 2), "addmm_impl_cpu_"),  # batch folded into one mm
+    ((1, 2, 2), (2,), "addmv_impl_cpu"),
+    ((2,), (1, 2, 2), "addmv_impl_cpu"),
+    ((2,), (2, 2, 2), "bmm"),  # the transposed batch does not fold
+    ((2, 2), (2, 2, 2), "bmm"),
+    ((2, 1, 2, 2), (3, 2, 2), "bmm"),
+]
+
+
+@pytest.mark.parametrize("sa, sb, kernel", BOOL_CASES, ids=str)
+def test_bool_matmul_raises(sa, sb, kernel):
+    a, b = torch.ones(sa, dtype=B), torch.ones(sb, dtype=B)
+    msg = f"\"{kernel}\" not implemented for 'Bool'"
+    with pytest.raises(NotImplementedError) as e:
+        a @ b
+    assert str(e.value) == msg
+    with pytest.raises(NotImplementedError):
+        torch.matmul(a, b)
+
+
+def test_bool_mm_bmm_dot_raise():
+    m, v = torch.ones(2, 2, dtype=B), torch.ones(2, dtype=B)
+    for f, kernel in [(lambda: m.mm(m), "addmm_impl_cpu_"), (lambda: torch.mm(m, m), "addmm_impl_cpu_"),
+                      (lambda: m[None].bmm(m[None]), "bmm"), (lambda: v.dot(v), "dot"),
+                      (lambda: torch.zeros(0, dtype=B).dot(torch.zeros(0, dtype=B)), "dot")]:
+        with pytest.raises(NotImplementedError, match=f'"{kernel}" not implemented for \'Bool\''):
+            f()
+
+
+def test_bool_products_with_empty_operands_and_outer_work():
+    check(torch.zeros(2, 0, dtype=B).mm(torch.zeros(0, 3, dtype=B)), np.zeros((2, 3), bool), dtype="bool")
+    check(torch.zeros(0, 2, dtype=B) @ torch.ones(2, 2, dtype=B), np.zeros((0, 2), bool), dtype="bool")
+    check(torch.zeros(0, 2, 2, dtype=B).bmm(torch.zeros(0, 2, 2, dtype=B)), np.zeros((0, 2, 2), bool))
+    v = torch.tensor([True, False])
+    check(v.outer(v), [[True, False], [False, False]], dtype="bool")
+
+
+def test_bool_shape_errors_first():
+    with pytest.raises(RuntimeError, match="cannot be multiplied"):
+        torch.ones(2, 2, dtype=B).mm(torch.ones(3, 3, dtype=B))
+
+
+@pytest.mark.parametrize("sa, sb, dta, dtb, msg", [
+    ((2, 2), (2, 2), "float32", "float64", "expected m1 and m2 to have the same dtype, but got: float != double"),
+    ((2, 2), (2, 2), "int32", "float32", "expected m1 and m2 to have the same dtype, but got: int != float"),
+    ((2, 2, 2), (2, 2), "float32", "bfloat16",
+     "expected m1 and m2 to have the same dtype, but got: float != c10::BFloat16"),
+    ((2,), (2,), "float32", "float16", "dot : expected both vectors to have same dtype, but found Float and Half"),
+    ((2, 2, 2), (2, 2, 2), "float32", "float64", "expected scalar type Float but found Double"),
+    ((2, 2), (2,), "float32", "float64", "addmv input tensors must have the same dtype, but got Double, Float, and Double"),
+    ((2, 2), (2,), "int32", "float16", "addmv input tensors must have the same dtype, but got Half, Int, and Half"),
+], ids=str)
+def test_matmul_dtype_mismatch_messages(sa, sb, dta, dtb, msg):
+    a, b = torch.ones(sa, dtype=getattr(torch, dta)), torch.ones(sb, dtype=getattr(torch, dtb))
+    with pytest.raises(RuntimeError) as e:
+        a @ b
+    assert str(e.value) == msg
+
+
+def test_bool_matmul_matches_torch():
+    real = pytest.importorskip("torch")
+    for sa, sb, _ in BOOL_CASES:
+        with pytest.raises(NotImplementedError) as ref:
+            real.ones(sa, dtype=real.bool) @ real.ones(sb, dtype=real.bool)
+        with pytest.raises(NotImplementedError) as got:
+            torch.ones(sa, dtype=B) @ torch.ones(sb, dtype=B)
+        assert str(got.value) == str(ref.value)

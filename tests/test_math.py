@@ -538,3 +538,17 @@ def test_fill_with_tensor():
     i = torch.zeros(2, dtype=torch.int32)
     i.fill_(2.9)
     check(i, [2, 2], dtype="int32")
+
+
+def test_foreign_operands_notimplemented_vs_typeerror():
+    t = torch.tensor([1.0, 2.0])
+    # operators give Python the chance to try the other operand
+    assert t.__add__("x") is NotImplemented
+    assert t.__rmul__(object()) is NotImplemented
+    with pytest.raises(TypeError):
+        t + "x"
+    # named methods raise directly
+    with pytest.raises(TypeError, match="add: expected Tensor or number, but got str"):
+        t.add("x")
+    check(t.sub(1, alpha=1), [0.0, 1.0])
+    check(t.__rsub__(3), [2.0, 1.0])

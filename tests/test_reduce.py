@@ -289,6 +289,12 @@ def test_all_any_empty_and_uint8():
     check(torch.zeros(0).any(), np.array(False), dtype="bool")
     # uint8 input keeps uint8 output in PyTorch
     check(torch.tensor([1, 2], dtype=torch.uint8).all(), np.array(1), dtype="uint8")
+    u = torch.tensor([[0, 3], [0, 0]], dtype=torch.uint8)
+    check(u.any(1), [1, 0], dtype="uint8")
+    check(u.all(0, keepdim=True), [[0, 0]], dtype="uint8")
+    check(torch.any(u), np.array(1), dtype="uint8")
+    check(torch.zeros(0, dtype=torch.uint8).all(), np.array(1), dtype="uint8")
+    check(torch.tensor([1, 2], dtype=torch.int8).all(), np.array(True), dtype="bool")
 
 
 # ---------------------------------------------------------------- cumsum

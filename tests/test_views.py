@@ -362,3 +362,127 @@ def test_view_dtype_of_basic_int_tensor():
     t = torch.arange(6)
     for v in (t[1:4], t[::2], t.view(2, 3), t.unsqueeze(0)):
         assert v.dtype == torch.int64
+
+
+# ---------------------------------------------------------------- view(dtype)
+
+VIEW_DTYPE_OK = [
+    # (source dtype, shape, slicing, target dtype, expected shape, stride, offset); checked with torch 2.15
+    ("float32", (3, 4), None, "int32", (3, 4), (4, 1), 0),
+    ("float32", (3, 4), None, "float16", (3, 8), (8, 1), 0),
+    ("float32", (3, 4), None, "uint8", (3, 16), (16, 1), 0),
+    ("float32", (3, 4), None, "float64", (3, 2), (2, 1), 0),
+    ("float32", (3, 4), "t", "int32", (4, 3), (1, 4), 0),
+    ("float32", (3, 4), "col0", "float16", (3, 2), (8, 1), 0),
+    ("uint8", (8,), "4:8", "float32", (1,), (1,), 1),
+    ("uint8", (4, 8), "rows:4", "float32", (4, 1), (2, 1), 0),
+    ("float32", (0,), None, "float64", (0,), (1,), 0),
+    ("int64", (2, 2), None, "float64", (2, 2), (2, 1), 0),
+    ("int16", (2, 2), None, "bfloat16", (2, 2), (2, 1), 0),
+]
+
+SLICES = {
+    None: lambda t: t,
+    "t": lambda t: t.t(),
+    "col0": lambda t: t[:, :1],
+    "4:8": lambda t: t[4:8],
+    "rows:4": lambda t: t[:, :4],
+}
+
+
+@pytest.mark.parametrize("src, shape, sl, dst, eshape, estride, eoffset", VIEW_DTYPE_OK, ids=str)
+def test_view_dtype_layout(src, shape, sl, dst, eshape, estride, eoffset):
+    n = int(np.prod(shape))
+    base = torch.arange(n).to(getattr(torch, src)).reshape(shape)
+    t = SLICES[sl](base)
+    v = t.view(getattr(torch, dst))
+    assert v.dtype == getattr(torch, dst)
+    assert (tuple(v.shape), v.stride(), v.storage_offset()) == (eshape, estride, eoffset)
+    assert v.data_ptr() == t.data_ptr()
+
+
+@pytest.mark.parametrize("src, dst", [("float32", "int32"), ("float64", "int64"), ("float16", "int16"),
+                                      ("float32", "uint8"), ("uint8", "float32"), ("int32", "float16"),
+                                      ("float64", "float32")])
+def test_view_dtype_values_match_numpy(src, dst):
+    a = rand((4, 8), src, seed=3)
+    t = torch.tensor(a)
+    check(t.view(getattr(torch, dst)), a.view(np.dtype(dst)), dtype=dst, exact=True)
+    check(t.view(dtype=getattr(torch, dst)), a.view(np.dtype(dst)), dtype=dst, exact=True)
+
+
+def test_view_dtype_shares_memory():
+    f = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float32)
+    i = f.view(torch.int32)
+    check(i, np.array([1.0, -2.0, 0.5], dtype=np.float32).view(np.int32))
+    i[0] = 0x40400000  # 3.0f
+    assert f[0].item() == 3.0
+    f[1] = 1.0
+    assert i[1].item() == 0x3F800000
+    # through a smaller type: the high half of 1.0f (float16 view)
+    h = f.view(torch.int16)
+    h[3] = 0  # zero the high half of f[1]
+    assert f[1].item() == 0.0
+
+
+def test_view_dtype_bfloat16_is_the_high_half_of_float32():
+    f = torch.tensor([1.5, -3.25])
+    halves = f.view(torch.bfloat16)
+    # little endian: odd elements are the high halves, i.e. the values truncated
+    check(halves[1::2].float(), [1.5, -3.25])
+
+
+def test_view_dtype_same_dtype_and_shape_views_still_work():
+    t = torch.arange(6.0)
+    v = t.view(torch.float32)
+    assert v.data_ptr() == t.data_ptr() and v.dtype == torch.float32
+    assert t.view(2, 3).shape == (2, 3) and t.view((3, 2)).shape == (3, 2) and t.view(-1).shape == (6,)
+
+
+@pytest.mark.parametrize("make, dst, msg", [
+    (lambda: torch.arange(12.0).view(3, 4).t(), "int64",
+     "self.size(-1) must be divisible by 2 to view Float as Long (different element sizes), but got 3"),
+    (lambda: torch.arange(12.0).view(3, 4).t(), "float16",
+     "self.stride(-1) must be 1 to view Float as Half (different element sizes), but got 4"),
+    (lambda: torch.arange(12.0).view(3, 4)[:, ::2], "float64",
+     "self.stride(-1) must be 1 to view Float as Double (different element sizes), but got 2"),
+    (lambda: torch.tensor(1.0), "float64",
+     "self.dim() cannot be 0 to view Float as Double (different element sizes)"),
+    (lambda: torch.zeros(6, dtype=torch.uint8), "float32",
+     "self.size(-1) must be divisible by 4 to view Byte as Float (different element sizes), but got 6"),
+    (lambda: torch.zeros(8, dtype=torch.uint8)[1:5], "float32",
+     "self.storage_offset() must be divisible by 4 to view Byte as Float (different element sizes), but got 1"),
+    (lambda: torch.zeros(4, 6, dtype=torch.uint8)[:, :4], "float32",
+     "self.stride(0) must be divisible by 4 to view Byte as Float (different element sizes), but got 6"),
+    (lambda: torch.zeros(2, 0), "float64",
+     "self.stride(0) must be divisible by 2 to view Float as Double (different element sizes), but got 1"),
+], ids=str)
+def test_view_dtype_errors(make, dst, msg):
+    with pytest.raises(RuntimeError) as e:
+        make().view(getattr(torch, dst))
+    assert str(e.value) == msg
+
+
+def test_view_dtype_bool_refused():
+    # PyTorch allows these; Rust needs bool bytes to stay 0/1, so ferrotorch refuses.
+    with pytest.raises(NotImplementedError):
+        torch.tensor([True, False]).view(torch.uint8)
+    with pytest.raises(NotImplementedError):
+        torch.zeros(2, dtype=torch.uint8).view(torch.bool)
+
+
+def test_view_dtype_overlap_counts_bytes():
+    a = torch.arange(6.0)
+    with pytest.raises(RuntimeError, match="refer to a single memory location"):
+        a[1:].copy_(a[:-1].view(torch.int32))
+
+
+def test_view_dtype_matches_torch():
+    real = pytest.importorskip("torch")
+    for src, shape, sl, dst, *_ in VIEW_DTYPE_OK:
+        n = int(np.prod(shape))
+        ours = SLICES[sl](torch.arange(n).to(getattr(torch, src)).reshape(shape)).view(getattr(torch, dst))
+        ref = SLICES[sl](real.arange(n).to(getattr(real, src)).reshape(shape)).view(getattr(real, dst))
+        assert (tuple(ours.shape), ours.stride(), ours.storage_offset()) == \
+            (tuple(ref.shape), ref.stride(), ref.storage_offset())
+        np.testing.assert_array_equal(to_np(ours), ref.float().numpy() if dst == "bfloat16" else ref.numpy())

@@ -45,6 +45,7 @@ from ._functions import max, min, where, result_type, promote_types, can_cast, n
 from ._functions import is_floating_point, is_nonzero, concat, concatenate, column_stack  # noqa: F401
 from ._functions import broadcast_shapes, broadcast_tensors  # noqa: F401
 from ._size import Size
+from ._finfo import finfo, iinfo
 from ._tensor import return_types
 from ._tensor_str import get_printoptions, printoptions, set_printoptions
 
@@ -73,6 +74,6 @@ for _name in _METHOD_FORMS:
 __all__ = [
     "Tensor", "Size", "Generator", "device", "dtype", "manual_seed", "initial_seed", "seed",
     "get_rng_state", "set_rng_state", "cat", "stack", "hstack", "vstack", "dstack", "where",
-    "return_types", "set_printoptions", "get_printoptions", "printoptions",
+    "return_types", "finfo", "iinfo", "set_printoptions", "get_printoptions", "printoptions",
     *_creation_all, *_METHOD_FORMS,
 ]

@@ -139,12 +139,14 @@ def numpy(self: Tensor, *, force: bool = False) -> np.ndarray:
 
 
 @_method
-def view(self: Tensor, *shape) -> Tensor:
-    r"""view(*shape) -> Tensor: same data, new shape; raises if the layout can't express it."""
+def view(self: Tensor, *shape, dtype=None) -> Tensor:
+    r"""view(*shape) -> Tensor: same data, new shape; raises if the layout can't express it.
+
+    view(dtype) -> Tensor: the same bytes read as ``dtype`` (shares storage)."""
+    if dtype is not None and not shape:
+        return self._view_dtype(dtype)
     if len(shape) == 1 and isinstance(shape[0], _C.dtype):
-        if shape[0] == self.dtype:
-            return self
-        raise RuntimeError("view(dtype) with a different element size is not supported")
+        return self._view_dtype(shape[0])
     return self._view(_sizes(shape))
 
 
@@ -599,15 +601,13 @@ def argmin(self: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 @_method
 def all(self: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     r"""all(dim=None, keepdim=False) -> Tensor (uint8 for uint8 input, else bool)"""
-    r = self._all_any(_dims(dim), keepdim, False)
-    return r.to(_C.uint8) if self.dtype == _C.uint8 else r
+    return self._all_any(_dims(dim), keepdim, False)
 
 
 @_method
 def any(self: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     r"""any(dim=None, keepdim=False) -> Tensor (uint8 for uint8 input, else bool)"""
-    r = self._all_any(_dims(dim), keepdim, True)
-    return r.to(_C.uint8) if self.dtype == _C.uint8 else r
+    return self._all_any(_dims(dim), keepdim, True)
 
 
 def _correction(unbiased, correction):

@@ -99,6 +99,23 @@ impl DType {
         }
     }
 
+    /// The C++ element type name PyTorch prints in some messages
+    /// (`masked_fill_`, matmul dtype checks): `float`, `long int`, `c10::Half`...
+    pub fn cpp_type_name(self) -> &'static str {
+        match self {
+            DType::Bool => "bool",
+            DType::U8 => "unsigned char",
+            DType::I8 => "signed char",
+            DType::I16 => "short int",
+            DType::I32 => "int",
+            DType::I64 => "long int",
+            DType::F16 => "c10::Half",
+            DType::BF16 => "c10::BFloat16",
+            DType::F32 => "float",
+            DType::F64 => "double",
+        }
+    }
+
     pub fn category(self) -> Category {
         match self {
             DType::Bool => Category::Bool,

@@ -5,12 +5,15 @@
 
 mod device;
 mod dtype;
+mod dtype_view;
 mod element;
 mod error;
 mod layout;
+mod overlap;
 
 pub use device::Device;
 pub use dtype::{Category, DType, ResultType};
 pub use element::Element;
 pub use error::{Error, ErrorKind, Result};
 pub use layout::{broadcast_shapes, contiguous_strides, normalize_dim, Layout};
+pub use overlap::{mem_overlap, MemOverlap, PARTIAL_OVERLAP_MESSAGE};

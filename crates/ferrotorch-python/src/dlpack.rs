@@ -249,6 +249,6 @@ pub fn from_dlpack(py: Python<'_>, ext_tensor: &Bound<'_, PyAny>) -> PyResult<Py
     let owner = Imported(managed);
     // SAFETY: the producer keeps `len` elements valid until its deleter runs (owner drop).
     let storage = unsafe { Storage::from_raw(data, len, dtype, true, Box::new(owner)) };
-    let t = Tensor::from_storage(storage, layout).py()?;
+    let t = Tensor::from_storage(storage, layout, dtype).py()?;
     Ok(Py::new(py, PyTensor::wrap(t))?.into_any())
 }

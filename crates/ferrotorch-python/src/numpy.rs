@@ -117,7 +117,7 @@ pub fn from_numpy(py: Python<'_>, array: &Bound<'_, PyAny>) -> PyResult<Py<PyTen
     // from `ptr`, kept alive by the array object we own.
     let storage =
         unsafe { Storage::from_raw(ptr as *mut u8, len, dtype, !readonly, Box::new(owner)) };
-    let t = Tensor::from_storage(storage, layout).py()?;
+    let t = Tensor::from_storage(storage, layout, dtype).py()?;
     Py::new(py, PyTensor::wrap(t))
 }
 

@@ -92,19 +92,16 @@ fn unary_code(code: &str) -> PyResult<UnaryOp> {
     })
 }
 
-/// `a op b` for operators: returns NotImplemented (None here) for foreign types.
-fn operator(
+/// `a op b`, or `b op a` when `reflected`: the one binary dispatch behind the
+/// operators and `Tensor._binary`.
+fn apply_binary(
     py: Python<'_>,
     a: &Tensor,
-    other: &Bound<'_, PyAny>,
+    b: &Arg,
     op: BinaryOp,
     reflected: bool,
 ) -> PyResult<Py<PyAny>> {
-    let Some(b) = Arg::extract(other) else {
-        return Ok(py.NotImplemented());
-    };
-    let n = a.numel();
-    let r = heavy(py, n, || {
+    let r = heavy(py, a.numel(), || {
         if reflected {
             ops::math::binary(b.operand(), a, op)
         } else {
@@ -112,7 +109,22 @@ fn operator(
         }
     })
     .py()?;
-    Ok(Py::new(py, PyTensor::wrap(r))?.into_any())
+    Ok(wrap(py, r)?.into_any())
+}
+
+/// Operators: NotImplemented for operands that are not tensors or numbers,
+/// so that Python tries the other operand's reflected method.
+fn operator(
+    py: Python<'_>,
+    a: &Tensor,
+    other: &Bound<'_, PyAny>,
+    op: BinaryOp,
+    reflected: bool,
+) -> PyResult<Py<PyAny>> {
+    match Arg::extract(other) {
+        Some(b) => apply_binary(py, a, &b, op, reflected),
+        None => Ok(py.NotImplemented()),
+    }
 }
 
 fn inplace(
@@ -170,7 +182,9 @@ fn index_entry(obj: &Bound<'_, PyAny>) -> PyResult<TensorIndex> {
     }
     if let Ok(t) = obj.cast::<PyTensor>() {
         let t = &t.get().t;
-        if t.ndim() == 0 && t.dtype().is_integral() && t.dtype() != DType::Bool {
+        // A 0-d integer tensor acts as a Python int; 0-d bool and uint8 stay masks.
+        if t.ndim() == 0 && t.dtype().is_integral() && !matches!(t.dtype(), DType::Bool | DType::U8)
+        {
             return Ok(TensorIndex::Int(t.item().py()?.to_f64() as i64));
         }
         return Ok(TensorIndex::Tensor(t.clone()));
@@ -193,6 +207,22 @@ fn index_entry(obj: &Bound<'_, PyAny>) -> PyResult<TensorIndex> {
         "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices (got {})",
         obj.get_type().name()?
     )))
+}
+
+/// Runs an indexing call, then raises the `UserWarning`s it reported (also when
+/// it failed: PyTorch warns before its shape checks).
+fn with_index_warnings<T>(
+    py: Python<'_>,
+    f: impl FnOnce(ferrotorch::index::WarnSink) -> ferrotorch::Result<T>,
+) -> PyResult<T> {
+    let mut warnings: Vec<&'static str> = vec![];
+    let r = f(&mut |w| warnings.push(w));
+    let category = py.get_type::<pyo3::exceptions::PyUserWarning>();
+    for w in warnings {
+        let msg = std::ffi::CString::new(w).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        PyErr::warn(py, &category, &msg, 1)?;
+    }
+    r.py()
 }
 
 fn index_list(key: &Bound<'_, PyAny>) -> PyResult<Vec<TensorIndex>> {
@@ -332,6 +362,9 @@ impl PyTensor {
     // ------------------------------------------------------------ views
     fn _view(&self, py: Python<'_>, sizes: Vec<i64>) -> PyResult<Py<PyTensor>> {
         wrap(py, self.t.view(&sizes).py()?)
+    }
+    fn _view_dtype(&self, py: Python<'_>, dtype: &Bound<'_, PyAny>) -> PyResult<Py<PyTensor>> {
+        wrap(py, self.t.view_dtype(convert::dtype(dtype)?).py()?)
     }
     fn _reshape(&self, py: Python<'_>, sizes: Vec<i64>) -> PyResult<Py<PyTensor>> {
         wrap(py, self.t.reshape(&sizes).py()?)
@@ -577,19 +610,10 @@ impl PyTensor {
         other: &Bound<'_, PyAny>,
         op: &str,
         reflected: bool,
-    ) -> PyResult<Py<PyTensor>> {
+    ) -> PyResult<Py<PyAny>> {
+        // Named methods raise TypeError for other operand types.
         let b = arg(other, op)?;
-        let op = binary_code(op)?;
-        let a = &self.t;
-        let r = heavy(py, a.numel(), || {
-            if reflected {
-                ops::math::binary(b.operand(), a, op)
-            } else {
-                ops::math::binary(a, b.operand(), op)
-            }
-        })
-        .py()?;
-        wrap(py, r)
+        apply_binary(py, &self.t, &b, binary_code(op)?, reflected)
     }
     fn _binary_(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>, op: &str) -> PyResult<Py<PyAny>> {
         inplace(slf.py(), slf, other, binary_code(op)?)
@@ -644,7 +668,8 @@ impl PyTensor {
                         v.ndim()
                     )));
                 }
-                t.copy_from(&v).py()?
+                // PyTorch fills with the value's item: no overlap check.
+                t.fill(v.item().py()?).py()?
             }
         }
         Ok(slf.clone().into_any().unbind())
@@ -669,7 +694,8 @@ impl PyTensor {
             }
         }
         let idx = index_list(key)?;
-        wrap(py, ferrotorch::index::index(&self.t, &idx).py()?)
+        let r = with_index_warnings(py, |w| ferrotorch::index::index_with(&self.t, &idx, w))?;
+        wrap(py, r)
     }
     fn __setitem__(&self, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let idx = index_list(key)?;
@@ -681,7 +707,9 @@ impl PyTensor {
                 Arg::T(t.cast::<PyTensor>()?.get().t.clone())
             }
         };
-        ferrotorch::index::index_put(&self.t, &idx, v.operand()).py()
+        with_index_warnings(key.py(), |w| {
+            ferrotorch::index::index_put_with(&self.t, &idx, v.operand(), w)
+        })
     }
     fn index_select(
         &self,

@@ -5,8 +5,22 @@
 
 use crate::ops::math::{where_, Operand};
 use crate::{DType, Element, Error, Result, Tensor};
-use ferrotorch_core::broadcast_shapes;
+use ferrotorch_core::{broadcast_shapes, MemOverlap, PARTIAL_OVERLAP_MESSAGE};
 use ferrotorch_cpu::elementwise::offsets;
+
+/// The deprecation PyTorch reports (as a Python `UserWarning`) when a uint8
+/// tensor with dimensions is used as an index: it is read as a boolean mask.
+pub const UINT8_INDEX_WARNING: &str =
+    "indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead.";
+
+/// Receives the warnings indexing raises (the Python binding turns them into
+/// `UserWarning`s; Rust callers may ignore them).
+pub type WarnSink<'a> = &'a mut dyn FnMut(&'static str);
+
+/// Whether an index tensor is a mask: bool, or uint8 (PyTorch's legacy masks).
+fn is_mask(t: &Tensor) -> bool {
+    matches!(t.dtype(), DType::Bool | DType::U8)
+}
 
 /// One entry of an index expression.
 #[derive(Clone)]
@@ -15,7 +29,7 @@ pub enum TensorIndex {
     Slice(Option<i64>, Option<i64>, i64),
     None,
     Ellipsis,
-    /// An integer (any int dtype) or boolean tensor.
+    /// An int64/int32 tensor of positions, or a bool/uint8 mask.
     Tensor(Tensor),
 }
 
@@ -41,7 +55,7 @@ fn dims_offsets(shape: &[usize], strides: &[usize]) -> Vec<usize> {
 fn consumed(idx: &TensorIndex) -> usize {
     match idx {
         TensorIndex::Int(_) | TensorIndex::Slice(..) => 1,
-        TensorIndex::Tensor(t) if t.dtype() == DType::Bool => t.ndim(),
+        TensorIndex::Tensor(t) if is_mask(t) => t.ndim(),
         TensorIndex::Tensor(_) => 1,
         TensorIndex::None | TensorIndex::Ellipsis => 0,
     }
@@ -49,7 +63,11 @@ fn consumed(idx: &TensorIndex) -> usize {
 
 /// Applies basic indexing; returns the view and the advanced indices as
 /// (dim in the view, int64 index tensor).
-fn basic(t: &Tensor, idx: &[TensorIndex]) -> Result<(Tensor, Vec<(usize, Tensor)>)> {
+fn basic(
+    t: &Tensor,
+    idx: &[TensorIndex],
+    warn: WarnSink,
+) -> Result<(Tensor, Vec<(usize, Tensor)>)> {
     let used: usize = idx.iter().map(consumed).sum();
     if used > t.ndim() {
         return Err(Error::Index(format!(
@@ -91,8 +109,12 @@ fn basic(t: &Tensor, idx: &[TensorIndex]) -> Result<(Tensor, Vec<(usize, Tensor)
                 d += 1;
             }
             TensorIndex::Ellipsis => d += view.ndim() - d - idx_remaining(idx, entry),
-            TensorIndex::Tensor(ix) if ix.dtype() == DType::Bool => {
+            TensorIndex::Tensor(ix) if is_mask(ix) => {
                 let k = ix.ndim();
+                // PyTorch warns before checking the shape, and not for 0-d masks.
+                if ix.dtype() == DType::U8 && k > 0 {
+                    warn(UINT8_INDEX_WARNING);
+                }
                 for j in 0..k {
                     if ix.shape()[j] != view.shape()[d + j] {
                         return Err(Error::Index(format!(
@@ -122,7 +144,7 @@ fn basic(t: &Tensor, idx: &[TensorIndex]) -> Result<(Tensor, Vec<(usize, Tensor)
                 d += k;
             }
             TensorIndex::Tensor(ix) => {
-                if !ix.dtype().is_integral() {
+                if !matches!(ix.dtype(), DType::I64 | DType::I32) {
                     return Err(Error::Index(
                         "tensors used as indices must be long, int, byte or bool tensors".into(),
                     ));
@@ -153,8 +175,12 @@ fn idx_remaining(idx: &[TensorIndex], ell: &TensorIndex) -> usize {
         .sum()
 }
 
-fn plan(t: &Tensor, idx: &[TensorIndex]) -> Result<std::result::Result<Plan, Tensor>> {
-    let (view, adv) = basic(t, idx)?;
+fn plan(
+    t: &Tensor,
+    idx: &[TensorIndex],
+    warn: WarnSink,
+) -> Result<std::result::Result<Plan, Tensor>> {
+    let (view, adv) = basic(t, idx, warn)?;
     if adv.is_empty() {
         return Ok(Err(view));
     }
@@ -268,7 +294,26 @@ impl Plan {
 /// # }
 /// ```
 pub fn index(t: &Tensor, idx: &[TensorIndex]) -> Result<Tensor> {
-    match plan(t, idx)? {
+    index_with(t, idx, &mut |_| {})
+}
+
+/// [`index`], reporting PyTorch's indexing warnings (a uint8 mask) to `warn`.
+///
+/// ```
+/// use ferrotorch::index::{index_with, TensorIndex, UINT8_INDEX_WARNING};
+/// use ferrotorch::{DType, Tensor};
+/// # fn main() -> ferrotorch::Result<()> {
+/// let t = Tensor::arange(0.0, 4.0, 1.0, DType::F32)?;
+/// let mask = Tensor::from_vec(vec![1u8, 0, 2, 0], &[4])?; // nonzero = selected
+/// let mut warnings = vec![];
+/// let r = index_with(&t, &[TensorIndex::Tensor(mask)], &mut |w| warnings.push(w))?;
+/// assert_eq!(r.to_vec::<f32>()?, [0.0, 2.0]);
+/// assert_eq!(warnings, [UINT8_INDEX_WARNING]);
+/// # Ok(())
+/// # }
+/// ```
+pub fn index_with(t: &Tensor, idx: &[TensorIndex], warn: WarnSink) -> Result<Tensor> {
+    match plan(t, idx, warn)? {
         Err(view) => Ok(view),
         Ok(p) => with_dtype!(t.dtype(), T => {
             let data = p.base.data::<T>();
@@ -281,11 +326,22 @@ pub fn index(t: &Tensor, idx: &[TensorIndex]) -> Result<Tensor> {
 
 /// `t[idx] = value` (value broadcast to the indexed shape and cast to `t`'s dtype).
 pub fn index_put(t: &Tensor, idx: &[TensorIndex], value: Operand) -> Result<()> {
+    index_put_with(t, idx, value, &mut |_| {})
+}
+
+/// [`index_put`], reporting PyTorch's indexing warnings to `warn`.
+pub fn index_put_with(
+    t: &Tensor,
+    idx: &[TensorIndex],
+    value: Operand,
+    warn: WarnSink,
+) -> Result<()> {
     let value = match value {
         Operand::Tensor(v) => v.clone(),
         Operand::Scalar(s) => Tensor::scalar(s, t.dtype()),
     };
-    match plan(t, idx)? {
+    let value = masked_fill_value(t, idx, value)?;
+    match plan(t, idx, warn)? {
         Err(view) => {
             let v = value
                 .broadcast_to(view.shape())
@@ -298,6 +354,21 @@ pub fn index_put(t: &Tensor, idx: &[TensorIndex], value: Operand) -> Result<()> 
                     "cannot write into a read-only tensor".into(),
                 ));
             }
+            // index_put_ refuses any overlap between the written view and the
+            // value, identical memory included (unlike copy_).
+            if matches!(
+                p.base.overlap(&value),
+                MemOverlap::Partial | MemOverlap::Full
+            ) {
+                return Err(Error::Runtime(PARTIAL_OVERLAP_MESSAGE.into()));
+            }
+            // A value elsewhere in the same buffer is copied first: the kernel
+            // below writes while reading it.
+            let value = if std::sync::Arc::ptr_eq(value.storage(), t.storage()) {
+                value.clone_data()
+            } else {
+                value
+            };
             let v = value
                 .to_dtype(t.dtype())?
                 .broadcast_to(&p.shape)
@@ -318,6 +389,36 @@ pub fn index_put(t: &Tensor, idx: &[TensorIndex], value: Operand) -> Result<()> 
             Ok(())
         }
     }
+}
+
+/// PyTorch writes a one-element value through a lone mask with `masked_fill_`:
+/// it refuses uint8 masks (after checking the mask's shape) and takes the
+/// value's item, so the value may alias the tensor. Returns the value to write.
+fn masked_fill_value(t: &Tensor, idx: &[TensorIndex], value: Tensor) -> Result<Tensor> {
+    if value.numel() != 1 {
+        return Ok(value);
+    }
+    let mut tensors = idx.iter().filter_map(|e| match e {
+        TensorIndex::Tensor(ix) => Some(ix),
+        _ => None,
+    });
+    match (tensors.next(), tensors.next()) {
+        (Some(mask), None) if mask.dtype() == DType::U8 => {
+            basic(t, idx, &mut |_| {})?;
+            Err(masked_fill_dtype_err(mask.dtype()))
+        }
+        (Some(mask), None) if mask.dtype() == DType::Bool => {
+            Ok(Tensor::scalar(value.item()?, value.dtype()))
+        }
+        _ => Ok(value),
+    }
+}
+
+fn masked_fill_dtype_err(dtype: DType) -> Error {
+    Error::Runtime(format!(
+        "masked_fill_ only supports boolean masks, but got mask with dtype {}",
+        dtype.cpp_type_name()
+    ))
 }
 
 fn shape_err(v: &Tensor, target: &[usize]) -> Error {
@@ -549,10 +650,7 @@ impl<T: Element> ScatterReduce for T {}
 /// `masked_fill(mask, value)`: keeps `t`'s dtype and shape.
 pub fn masked_fill(t: &Tensor, mask: &Tensor, value: Operand) -> Result<Tensor> {
     if mask.dtype() != DType::Bool {
-        return Err(Error::Runtime(format!(
-            "masked_fill_ only supports boolean masks, but got mask with dtype {}",
-            mask.dtype().name()
-        )));
+        return Err(masked_fill_dtype_err(mask.dtype()));
     }
     let v = match value {
         Operand::Tensor(v) => {
@@ -575,4 +673,63 @@ pub fn masked_fill(t: &Tensor, mask: &Tensor, value: Operand) -> Result<Tensor> 
         )));
     }
     where_(mask, &v, t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    fn grid() -> Tensor {
+        Tensor::arange(0.0, 6.0, 1.0, DType::F32)
+            .unwrap()
+            .reshape(&[2, 3])
+            .unwrap()
+    }
+
+    #[test]
+    fn uint8_tensor_is_a_mask_and_warns() {
+        let mask = Tensor::from_vec(vec![1u8, 0, 7], &[3]).unwrap();
+        let idx = [TensorIndex::Slice(None, None, 1), TensorIndex::Tensor(mask)];
+        let mut warnings = vec![];
+        let r = index_with(&grid(), &idx, &mut |w| warnings.push(w)).unwrap();
+        assert_eq!(r.shape(), &[2, 2]);
+        assert_eq!(r.to_vec::<f32>().unwrap(), [0.0, 2.0, 3.0, 5.0]);
+        assert_eq!(warnings, [UINT8_INDEX_WARNING]);
+    }
+
+    #[test]
+    fn uint8_0d_mask_adds_a_dim_silently() {
+        let one = Tensor::scalar(crate::Scalar::Int(1), DType::U8);
+        let mut warned = false;
+        let r = index_with(&grid(), &[TensorIndex::Tensor(one)], &mut |_| warned = true).unwrap();
+        assert_eq!(r.shape(), &[1, 2, 3]);
+        assert!(!warned);
+    }
+
+    #[test]
+    fn uint8_mask_with_one_value_is_refused_like_masked_fill() {
+        let t = grid();
+        let mask = Tensor::from_vec(vec![1u8, 0], &[2]).unwrap();
+        let err = index_put(
+            &t,
+            &[TensorIndex::Tensor(mask.clone())],
+            Operand::Scalar(crate::Scalar::Float(1.0)),
+        )
+        .err()
+        .unwrap();
+        assert_eq!(err.kind(), ErrorKind::Runtime);
+        assert!(err.to_string().ends_with("with dtype unsigned char"));
+        // More than one value: an ordinary masked write.
+        let rows = Tensor::full(&[1, 3], crate::Scalar::Float(9.0), DType::F32);
+        index_put(&t, &[TensorIndex::Tensor(mask)], Operand::Tensor(&rows)).unwrap();
+        assert_eq!(t.to_vec::<f32>().unwrap(), [9.0, 9.0, 9.0, 3.0, 4.0, 5.0]);
+    }
+
+    #[test]
+    fn narrow_integer_index_dtypes_are_refused() {
+        let ix = Tensor::from_vec(vec![1i8, 0], &[2]).unwrap();
+        let err = index(&grid(), &[TensorIndex::Tensor(ix)]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Index);
+    }
 }

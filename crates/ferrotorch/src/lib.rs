@@ -16,6 +16,7 @@
 
 #[macro_use]
 mod dispatch;
+mod debug;
 pub mod index;
 pub mod ops;
 pub mod random;
@@ -24,7 +25,8 @@ mod storage;
 mod tensor;
 
 pub use ferrotorch_core::{
-    normalize_dim, Category, DType, Device, Element, Error, ErrorKind, Layout, Result, ResultType,
+    normalize_dim, Category, DType, Device, Element, Error, ErrorKind, Layout, MemOverlap, Result,
+    ResultType,
 };
 pub use scalar::Scalar;
 pub use storage::Storage;

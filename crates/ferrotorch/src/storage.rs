@@ -1,6 +1,8 @@
-//! Reference-counted element buffers shared by a tensor and all its views.
+//! Reference-counted byte buffers shared by a tensor and all its views.
 //!
-//! Like PyTorch, storage is mutable through any view (in-place ops, setitem):
+//! Like PyTorch's untyped storage, a buffer has no element type of its own:
+//! each tensor over it carries its dtype, so `view(dtype)` can reinterpret the
+//! same bytes. Storage is mutable through any view (in-place ops, setitem):
 //! data is reached through a raw pointer and Rust aliasing rules are upheld by
 //! the callers (kernels read from one buffer and write a different one, or
 //! write through disjoint offsets). Storage may own a `Vec` or borrow foreign
@@ -13,8 +15,7 @@ use std::sync::Arc;
 
 pub struct Storage {
     ptr: *mut u8,
-    len: usize,
-    dtype: DType,
+    nbytes: usize,
     writable: bool,
     // Keeps the memory alive: a `Vec<T>` or a foreign object.
     _owner: Box<dyn Any + Send + Sync>,
@@ -29,11 +30,10 @@ unsafe impl Sync for Storage {}
 impl Storage {
     pub fn from_vec<T: Element>(mut v: Vec<T>) -> Arc<Storage> {
         let ptr = v.as_mut_ptr() as *mut u8;
-        let len = v.len();
+        let nbytes = std::mem::size_of_val(v.as_slice());
         Arc::new(Storage {
             ptr,
-            len,
-            dtype: T::DTYPE,
+            nbytes,
             writable: true,
             _owner: Box::new(v),
             version: AtomicU64::new(0),
@@ -54,25 +54,33 @@ impl Storage {
     ) -> Arc<Storage> {
         Arc::new(Storage {
             ptr,
-            len,
-            dtype,
+            nbytes: len * dtype.size(),
             writable,
             _owner: owner,
             version: AtomicU64::new(0),
         })
     }
 
-    pub fn dtype(&self) -> DType {
-        self.dtype
+    /// Size of the buffer in bytes.
+    pub fn nbytes(&self) -> usize {
+        self.nbytes
     }
 
-    /// Number of elements.
-    pub fn len(&self) -> usize {
-        self.len
+    /// How many whole elements of `dtype` the buffer holds.
+    pub fn len_of(&self, dtype: DType) -> usize {
+        self.nbytes / dtype.size()
+    }
+
+    /// Whether the buffer's start is aligned for elements of `dtype` (always
+    /// true for the dtype it was created with).
+    pub fn aligned_for(&self, dtype: DType) -> bool {
+        // Every element type is aligned to its size; an empty buffer (whose
+        // pointer is a dangling placeholder) is never read.
+        self.nbytes == 0 || (self.ptr as usize) % dtype.size() == 0
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.nbytes == 0
     }
 
     pub fn writable(&self) -> bool {
@@ -83,18 +91,23 @@ impl Storage {
         self.ptr
     }
 
-    /// The whole buffer as elements of `T` (which must match the dtype).
+    /// The whole buffer as elements of `T`. Tensors only ask for their own
+    /// dtype, which they checked the buffer is aligned for.
     pub fn as_slice<T: Element>(&self) -> &[T] {
-        assert_eq!(T::DTYPE, self.dtype, "storage dtype mismatch");
-        if self.len == 0 {
+        let len = self.len_of(T::DTYPE);
+        if len == 0 {
             return &[];
         }
-        // SAFETY: ptr/len describe initialised elements of T kept alive by `_owner`.
-        unsafe { std::slice::from_raw_parts(self.ptr as *const T, self.len) }
+        debug_assert!(self.aligned_for(T::DTYPE), "misaligned storage");
+        // SAFETY: ptr is aligned for T (checked when the tensor was made) and
+        // the first `len` elements lie inside the buffer kept alive by `_owner`;
+        // every bit pattern is a valid value of the numeric element types, and
+        // bool tensors are only ever viewed from buffers holding 0/1 bytes.
+        unsafe { std::slice::from_raw_parts(self.ptr as *const T, len) }
     }
 
     pub fn as_mut_ptr<T: Element>(&self) -> *mut T {
-        assert_eq!(T::DTYPE, self.dtype, "storage dtype mismatch");
+        debug_assert!(self.aligned_for(T::DTYPE), "misaligned storage");
         self.ptr as *mut T
     }
 

@@ -3,7 +3,7 @@
 
 use crate::storage::Storage;
 use crate::{DType, Device, Element, Error, Layout, Result, Scalar};
-use ferrotorch_core::normalize_dim;
+use ferrotorch_core::{mem_overlap, normalize_dim, MemOverlap, PARTIAL_OVERLAP_MESSAGE};
 use ferrotorch_cpu::elementwise;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -15,6 +15,9 @@ pub struct Tensor(Arc<TensorImpl>);
 pub struct TensorImpl {
     storage: Arc<Storage>,
     layout: Layout,
+    // On the tensor, not the storage: `view(dtype)` reads the same bytes as
+    // another type.
+    dtype: DType,
     device: Device,
     requires_grad: AtomicBool,
 }
@@ -33,24 +36,34 @@ fn fmt_shape(shape: &[usize]) -> String {
 impl Tensor {
     // ---------------------------------------------------------------- construction
 
-    pub fn from_storage(storage: Arc<Storage>, layout: Layout) -> Result<Tensor> {
-        if layout.storage_span() > storage.len() {
+    /// A tensor of `dtype` over `storage`, checked to fit inside it and to be
+    /// aligned for `dtype`.
+    pub fn from_storage(storage: Arc<Storage>, layout: Layout, dtype: DType) -> Result<Tensor> {
+        if !storage.aligned_for(dtype) {
+            return Err(Error::Runtime(format!(
+                "storage at address {:#x} is not aligned for {}",
+                storage.data_ptr() as usize,
+                dtype
+            )));
+        }
+        if layout.storage_span() > storage.len_of(dtype) {
             return Err(Error::Runtime(format!(
                 "setStorage: sizes {}, strides {}, storage offset {} require {} elements but the storage holds {}",
                 fmt_shape(&layout.shape),
                 fmt_shape(&layout.strides),
                 layout.offset,
                 layout.storage_span(),
-                storage.len()
+                storage.len_of(dtype)
             )));
         }
-        Ok(Tensor::new_unchecked(storage, layout))
+        Ok(Tensor::new_unchecked(storage, layout, dtype))
     }
 
-    fn new_unchecked(storage: Arc<Storage>, layout: Layout) -> Tensor {
+    fn new_unchecked(storage: Arc<Storage>, layout: Layout, dtype: DType) -> Tensor {
         Tensor(Arc::new(TensorImpl {
             storage,
             layout,
+            dtype,
             device: Device::Cpu,
             requires_grad: AtomicBool::new(false),
         }))
@@ -90,6 +103,7 @@ impl Tensor {
         Ok(Tensor::new_unchecked(
             Storage::from_vec(data),
             Layout::contiguous(shape),
+            T::DTYPE,
         ))
     }
 
@@ -269,9 +283,9 @@ impl Tensor {
     pub fn numel(&self) -> usize {
         self.0.layout.numel()
     }
-    /// Element type, shared with the storage.
+    /// Element type the storage's bytes are read as.
     pub fn dtype(&self) -> DType {
-        self.0.storage.dtype()
+        self.0.dtype
     }
     pub fn device(&self) -> Device {
         self.0.device
@@ -301,6 +315,50 @@ impl Tensor {
     pub fn same(&self, other: &Tensor) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
     }
+    /// How this tensor's memory relates to `other`'s (PyTorch's overlap rule).
+    ///
+    /// ```
+    /// use ferrotorch::ops::math::{binary_inplace, BinaryOp};
+    /// use ferrotorch::{DType, MemOverlap, Tensor};
+    /// # fn main() -> ferrotorch::Result<()> {
+    /// let a = Tensor::arange(0.0, 6.0, 1.0, DType::F32)?;
+    /// let (tail, head) = (a.narrow(0, 1, 5)?, a.narrow(0, 0, 5)?);
+    /// assert_eq!(tail.overlap(&head), MemOverlap::Partial);
+    /// assert_eq!(tail.overlap(&a.narrow(0, 1, 5)?), MemOverlap::Full);
+    /// assert_eq!(a.narrow(0, 0, 3)?.overlap(&a.narrow(0, 3, 3)?), MemOverlap::No);
+    /// assert_eq!(tail.overlap(&Tensor::zeros(&[5], DType::F32)), MemOverlap::No);
+    /// // a[1:].copy_(a[:-1]) would depend on the write order: refused.
+    /// assert!(tail.copy_from(&head).is_err());
+    /// assert!(binary_inplace(&tail, &head, BinaryOp::Add).is_err());
+    /// // Reading exactly the memory being written is fine.
+    /// binary_inplace(&tail, &tail, BinaryOp::Add)?;
+    /// assert_eq!(a.to_vec::<f32>()?, [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn overlap(&self, other: &Tensor) -> MemOverlap {
+        if self.same(other) {
+            return MemOverlap::Full;
+        }
+        if !Arc::ptr_eq(self.storage(), other.storage()) {
+            return MemOverlap::No;
+        }
+        mem_overlap(
+            self.layout(),
+            self.dtype().size(),
+            other.layout(),
+            other.dtype().size(),
+        )
+    }
+
+    /// PyTorch's check before an in-place write into `self` that reads `src`.
+    pub(crate) fn check_no_partial_overlap(&self, src: &Tensor) -> Result<()> {
+        if self.overlap(src) == MemOverlap::Partial {
+            return Err(Error::Runtime(PARTIAL_OVERLAP_MESSAGE.into()));
+        }
+        Ok(())
+    }
+
     pub fn size(&self, dim: i64) -> Result<usize> {
         if self.ndim() == 0 {
             return Err(Error::Index(format!(
@@ -316,6 +374,9 @@ impl Tensor {
 
     /// The element slice of the whole storage; index it with this tensor's layout.
     pub fn data<T: Element>(&self) -> &[T] {
+        // Internal invariant (kernels dispatch on the tensor's dtype); a wrong
+        // `T` could read misaligned memory, so it is checked in release too.
+        assert_eq!(T::DTYPE, self.dtype(), "tensor dtype mismatch");
         self.0.storage.as_slice::<T>()
     }
 
@@ -360,7 +421,7 @@ impl Tensor {
 
     /// A tensor sharing this one's storage with another layout.
     pub fn with_layout(&self, layout: Layout) -> Tensor {
-        Tensor::new_unchecked(self.0.storage.clone(), layout)
+        Tensor::new_unchecked(self.0.storage.clone(), layout, self.dtype())
     }
 
     /// A view of the same storage with a new shape (one size may be `-1`).
@@ -397,6 +458,43 @@ impl Tensor {
                 "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.".into(),
             )),
         }
+    }
+
+    /// The same bytes read as `dtype`, sharing storage (`view(dtype)`).
+    ///
+    /// With equal element sizes the shape is kept; otherwise the last dim is
+    /// rescaled and must have stride 1 (see [`Layout::view_dtype`] for the
+    /// divisibility rules). Views between bool and other dtypes are refused:
+    /// Rust requires every bool byte to be 0 or 1, which writes through a
+    /// uint8 view could break.
+    ///
+    /// ```
+    /// use ferrotorch::{DType, Tensor};
+    /// # fn main() -> ferrotorch::Result<()> {
+    /// let f = Tensor::from_vec(vec![1.0f32, -2.0], &[2])?;
+    /// let bits = f.view_dtype(DType::I32)?;
+    /// assert_eq!(bits.to_vec::<i32>()?, [0x3f80_0000, 0xc000_0000u32 as i32]);
+    /// bits.fill(ferrotorch::Scalar::Int(0x4040_0000))?; // write through the int view
+    /// assert_eq!(f.to_vec::<f32>()?, [3.0, 3.0]);
+    /// let halves = f.view_dtype(DType::F16)?;
+    /// assert_eq!(halves.shape(), &[4]);
+    /// assert!(f.view_dtype(DType::F64)?.shape() == [1]);
+    /// assert!(Tensor::zeros(&[3], DType::F32).view_dtype(DType::F64).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn view_dtype(&self, dtype: DType) -> Result<Tensor> {
+        if dtype == self.dtype() {
+            return Ok(self.clone_view());
+        }
+        if dtype == DType::Bool || self.dtype() == DType::Bool {
+            return Err(Error::NotImplemented(format!(
+                "view({dtype}) of a {} tensor: views between torch.bool and other dtypes are not supported",
+                self.dtype()
+            )));
+        }
+        let layout = self.layout().view_dtype(self.dtype(), dtype)?;
+        Tensor::from_storage(self.storage().clone(), layout, dtype)
     }
 
     /// `view` when the layout allows it, otherwise a contiguous copy.
@@ -592,7 +690,7 @@ impl Tensor {
             strides: strides.to_vec(),
             offset: offset.unwrap_or(self.offset()),
         };
-        Tensor::from_storage(self.0.storage.clone(), layout)
+        Tensor::from_storage(self.0.storage.clone(), layout, self.dtype())
     }
 
     /// Same storage, no autograd history: `requires_grad` is false.
@@ -676,6 +774,8 @@ impl Tensor {
                 "unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.".into(),
             ));
         }
+        // Checked on `src` as given, before broadcasting (as PyTorch does).
+        self.check_no_partial_overlap(src)?;
         let src = src.broadcast_to(self.shape()).map_err(|_| {
             Error::Runtime(format!(
                 "The size of tensor a ({}) must match the size of tensor b ({}) at non-singleton dimension",
@@ -683,7 +783,8 @@ impl Tensor {
                 fmt_shape(src.shape())
             ))
         })?;
-        // Reading and writing the same storage: go through a temporary copy.
+        // Reading and writing the same storage (full or undecidable overlap, or
+        // disjoint parts): go through a temporary copy.
         let src = if Arc::ptr_eq(src.storage(), self.storage()) {
             src.clone_data().broadcast_to(self.shape())?
         } else {

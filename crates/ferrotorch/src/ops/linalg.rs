@@ -13,23 +13,91 @@ fn shape_str(s: &[usize]) -> String {
         .join("x")
 }
 
-fn check_same_dtype(a: &Tensor, b: &Tensor, op: &str) -> Result<()> {
-    if a.dtype() != b.dtype() {
-        return Err(Error::Runtime(format!(
-            "{op}: expected m1 and m2 to have the same dtype, but got: {} != {}",
-            a.dtype()
-                .name()
-                .replace("float32", "float")
-                .replace("float64", "double")
-                .replace("int64", "long int"),
-            b.dtype()
-                .name()
-                .replace("float32", "float")
-                .replace("float64", "double")
-                .replace("int64", "long int"),
+/// PyTorch's dtype-mismatch error, which each kernel words differently.
+fn check_same_dtype(a: &Tensor, b: &Tensor, kernel: &str) -> Result<()> {
+    let (x, y) = (a.dtype(), b.dtype());
+    if x == y {
+        return Ok(());
+    }
+    let msg = match kernel {
+        "dot" => format!(
+            "dot : expected both vectors to have same dtype, but found {} and {}",
+            x.scalar_type_name(),
+            y.scalar_type_name()
+        ),
+        "bmm" => format!(
+            "expected scalar type {} but found {}",
+            x.scalar_type_name(),
+            y.scalar_type_name()
+        ),
+        MV => {
+            let (mat, vec) = if a.ndim() == 1 { (y, x) } else { (x, y) };
+            format!(
+                "addmv input tensors must have the same dtype, but got {}, {}, and {}",
+                vec.scalar_type_name(),
+                mat.scalar_type_name(),
+                vec.scalar_type_name()
+            )
+        }
+        _ => format!(
+            "expected m1 and m2 to have the same dtype, but got: {} != {}",
+            x.cpp_type_name(),
+            y.cpp_type_name()
+        ),
+    };
+    Err(Error::Runtime(msg))
+}
+
+/// PyTorch has no Bool kernel for the BLAS-backed products: it raises
+/// NotImplementedError naming the kernel it reached (`kernel`), except that
+/// products with an empty operand return before reaching one. `dot` refuses
+/// even empty operands.
+fn refuse_bool(a: &Tensor, b: &Tensor, kernel: &str) -> Result<()> {
+    let empty = a.numel() == 0 || b.numel() == 0;
+    if a.dtype() == DType::Bool && (kernel == "dot" || !empty) {
+        return Err(Error::NotImplemented(format!(
+            "\"{kernel}\" not implemented for 'Bool'"
         )));
     }
     Ok(())
+}
+
+const MV: &str = "addmv_impl_cpu";
+const MM: &str = "addmm_impl_cpu_";
+
+/// The kernel PyTorch's `matmul` reaches (its dtype errors name or word it):
+/// dot, mv, mm, or bmm. A batched operand against a 1-D/2-D one is folded
+/// into one mv/mm when the batch dims of the larger operand collapse into its
+/// rows without a copy (and the smaller one is not 2-D on the left).
+fn matmul_kernel_name(a: &Tensor, b: &Tensor) -> &'static str {
+    let (na, nb) = (a.ndim(), b.ndim());
+    match (na, nb) {
+        (1, 1) => return "dot",
+        (2, 1) => return MV,
+        (1, 2) | (2, 2) => return MM,
+        _ => {}
+    }
+    // The larger operand, as the left one (transposing the right one if needed).
+    let larger = if na >= nb {
+        a.layout().clone()
+    } else {
+        match b.layout().transpose(-2, -1) {
+            Ok(l) => l,
+            Err(_) => return "bmm",
+        }
+    };
+    let smaller_ndim = na.min(nb);
+    let last = larger.shape[larger.ndim() - 1];
+    let rows = larger.numel().checked_div(last).unwrap_or(0);
+    let folds = larger.ndim() >= 3
+        && smaller_ndim <= 2
+        && na != 2
+        && (larger.numel() == 0 || larger.view(&[rows, last]).is_some());
+    match (folds, smaller_ndim) {
+        (true, 1) => MV,
+        (true, _) => MM,
+        _ => "bmm",
+    }
 }
 
 /// `[B, M, K] @ [B, K, N]` on 3-D tensors of one dtype.
@@ -57,6 +125,7 @@ fn bmm_kernel(a: &Tensor, b: &Tensor) -> Result<Tensor> {
             return bmm_kernel(&a.to_dtype(DType::F32)?, &b.to_dtype(DType::F32)?)?
                 .to_dtype(DType::BF16)
         }
+        // Only reached with an empty operand (see `refuse_bool`): all false.
         DType::Bool => {
             let v = matmul_generic(
                 a.data::<bool>(),
@@ -99,7 +168,8 @@ pub fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
             shape_str(b.shape())
         )));
     }
-    check_same_dtype(a, b, "mm")?;
+    check_same_dtype(a, b, MM)?;
+    refuse_bool(a, b, MM)?;
     let out = bmm_kernel(&a.unsqueeze(0)?, &b.unsqueeze(0)?)?;
     out.squeeze(Some(&[0]))
 }
@@ -123,6 +193,7 @@ pub fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         )));
     }
     check_same_dtype(a, b, "bmm")?;
+    refuse_bool(a, b, "bmm")?;
     bmm_kernel(a, b)
 }
 
@@ -145,6 +216,7 @@ pub fn dot(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         )));
     }
     check_same_dtype(a, b, "dot")?;
+    refuse_bool(a, b, "dot")?;
     mm(&a.unsqueeze(0)?, &b.unsqueeze(1)?)?.reshape(&[])
 }
 
@@ -193,10 +265,17 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
             na, nb
         )));
     }
-    check_same_dtype(a, b, "matmul")?;
+    let kernel = matmul_kernel_name(a, b);
+    check_same_dtype(a, b, kernel)?;
     match (na, nb) {
         (1, 1) => return dot(a, b),
-        (2, 1) => return mm(a, &b.unsqueeze(1)?)?.squeeze(Some(&[1])),
+        (2, 1) => {
+            // PyTorch runs this as mv (mm checks the shapes).
+            if a.shape()[1] == b.shape()[0] {
+                refuse_bool(a, b, MV)?;
+            }
+            return mm(a, &b.unsqueeze(1)?)?.squeeze(Some(&[1]));
+        }
         (1, 2) => return mm(&a.unsqueeze(0)?, b)?.squeeze(Some(&[0])),
         (2, 2) => return mm(a, b),
         _ => {}
@@ -217,6 +296,7 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         )));
     }
     let batch = broadcast_shapes(&sa[..sa.len() - 2], &sb[..sb.len() - 2])?;
+    refuse_bool(a, b, kernel)?;
     let bsz: usize = batch.iter().product();
     let full = |t: &Tensor, r: usize, c: usize| -> Result<Tensor> {
         let mut shape = batch.clone();
@@ -238,4 +318,73 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         shape.push(n as i64);
     }
     out.reshape(&shape)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    fn bools(shape: &[usize]) -> Tensor {
+        Tensor::ones(shape, DType::Bool)
+    }
+
+    fn refused_as(r: Result<Tensor>) -> String {
+        let e = r.expect_err("bool product must be refused");
+        assert_eq!(e.kind(), ErrorKind::NotImplemented);
+        e.to_string()
+    }
+
+    #[test]
+    fn bool_products_name_pytorchs_kernel() {
+        let mm_msg = "\"addmm_impl_cpu_\" not implemented for 'Bool'";
+        assert_eq!(refused_as(mm(&bools(&[2, 2]), &bools(&[2, 2]))), mm_msg);
+        assert_eq!(
+            refused_as(matmul(&bools(&[2, 3, 2]), &bools(&[2, 2]))),
+            mm_msg
+        );
+        let mv_msg = "\"addmv_impl_cpu\" not implemented for 'Bool'";
+        assert_eq!(refused_as(matmul(&bools(&[2, 2]), &bools(&[2]))), mv_msg);
+        assert_eq!(refused_as(matmul(&bools(&[2, 3, 2]), &bools(&[2]))), mv_msg);
+        let bmm_msg = "\"bmm\" not implemented for 'Bool'";
+        assert_eq!(
+            refused_as(bmm(&bools(&[1, 2, 2]), &bools(&[1, 2, 2]))),
+            bmm_msg
+        );
+        assert_eq!(
+            refused_as(matmul(&bools(&[2, 2]), &bools(&[3, 2, 2]))),
+            bmm_msg
+        );
+        // Batch dims that do not collapse without a copy: bmm, not a folded mm.
+        let t = bools(&[2, 3, 2]).transpose(0, 1).unwrap();
+        assert_eq!(refused_as(matmul(&t, &bools(&[2, 2]))), bmm_msg);
+        assert_eq!(
+            refused_as(dot(&bools(&[0]), &bools(&[0]))),
+            "\"dot\" not implemented for 'Bool'"
+        );
+    }
+
+    #[test]
+    fn empty_bool_products_are_allowed() {
+        let r = mm(&bools(&[2, 0]), &bools(&[0, 3])).unwrap();
+        assert_eq!(r.to_vec::<bool>().unwrap(), [false; 6]);
+        assert_eq!(
+            bmm(&bools(&[0, 2, 2]), &bools(&[0, 2, 2])).unwrap().shape(),
+            &[0, 2, 2]
+        );
+        // outer has a Bool kernel in PyTorch.
+        assert_eq!(
+            outer(&bools(&[2]), &bools(&[2]))
+                .unwrap()
+                .to_vec::<bool>()
+                .unwrap(),
+            [true; 4]
+        );
+    }
+
+    #[test]
+    fn shape_errors_come_before_the_bool_refusal() {
+        let e = mm(&bools(&[2, 2]), &bools(&[3, 3])).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Runtime);
+    }
 }

@@ -495,6 +495,11 @@ pub fn assign_inplace(dst: &Tensor, result: &Tensor) -> Result<()> {
 
 /// `x op= y`.
 pub fn binary_inplace<'a>(x: &'a Tensor, y: impl Into<Operand<'a>>, op: BinaryOp) -> Result<()> {
+    let y = y.into();
+    // `x` is read and written; `y` must not partially overlap it.
+    if let Operand::Tensor(t) = y {
+        x.check_no_partial_overlap(t)?;
+    }
     let r = binary(x, y, op)?;
     assign_inplace(x, &r)
 }

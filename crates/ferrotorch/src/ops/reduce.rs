@@ -234,10 +234,30 @@ pub fn argmax(t: &Tensor, dim: Option<i64>, keepdim: bool, max: bool) -> Result<
     }
 }
 
+/// `all(dims)` / `any(dims)`: bool, except that uint8 input gives uint8
+/// (0 or 1), as in PyTorch.
+///
+/// ```
+/// use ferrotorch::ops::reduce::all_any;
+/// use ferrotorch::{DType, Tensor};
+/// # fn main() -> ferrotorch::Result<()> {
+/// let x = Tensor::from_vec(vec![0i64, 3, 2, 5], &[2, 2])?;
+/// let all = all_any(&x, &[1], false, false)?;
+/// assert_eq!((all.dtype(), all.to_vec::<bool>()?), (DType::Bool, vec![false, true]));
+/// let u = Tensor::from_vec(vec![0u8, 7], &[2])?;
+/// let any = all_any(&u, &[], false, true)?;
+/// assert_eq!((any.dtype(), any.to_vec::<u8>()?), (DType::U8, vec![1]));
+/// # Ok(())
+/// # }
+/// ```
 pub fn all_any(t: &Tensor, dims: &[i64], keepdim: bool, any: bool) -> Result<Tensor> {
     let mask = reduce_mask(t, dims)?;
     let v: Vec<bool> = run_fold(t, &mask, AnyAll { any });
-    Tensor::from_vec(v, &out_shape(t, &mask, keepdim))
+    let out = Tensor::from_vec(v, &out_shape(t, &mask, keepdim))?;
+    if t.dtype() == DType::U8 {
+        return out.to_dtype(DType::U8);
+    }
+    Ok(out)
 }
 
 /// `var(dims, correction, keepdim)`, two-pass in float64.
