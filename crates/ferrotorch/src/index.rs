@@ -281,6 +281,7 @@ pub fn index(t: &Tensor, idx: &[TensorIndex]) -> Result<Tensor> {
 
 /// `t[idx] = value` (value broadcast to the indexed shape and cast to `t`'s dtype).
 pub fn index_put(t: &Tensor, idx: &[TensorIndex], value: Operand) -> Result<()> {
+    t.check_inplace()?;
     let value = match value {
         Operand::Tensor(v) => v.clone(),
         Operand::Scalar(s) => Tensor::scalar(s, t.dtype()),

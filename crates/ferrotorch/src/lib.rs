@@ -16,6 +16,7 @@
 
 #[macro_use]
 mod dispatch;
+pub mod autograd;
 pub mod index;
 pub mod ops;
 pub mod random;
