@@ -516,3 +516,30 @@ def test_grad_mode_is_thread_local():
         t.start()
         t.join()
     assert seen == [True]
+
+
+# ---------------------------------------------------------------- gradcheck
+
+def test_gradcheck_passes_and_reports_mismatch():
+    x = leaf((3, 4))
+    w = leaf((4, 2))
+    assert torch.autograd.gradcheck(lambda a, b: (a @ b).tanh().sum(0), (x, w))
+    wrong = lambda a: a.exp().detach() * a  # noqa: E731  (drops a term of the derivative)
+    assert torch.autograd.gradcheck(wrong, (x,), raise_exception=False) is False
+    with pytest.raises(torch.autograd.GradcheckError, match="^Jacobian mismatch for output 0 with respect to input 0,\nnumerical:tensor"):
+        torch.autograd.gradcheck(wrong, (x,))
+    assert issubclass(torch.autograd.GradcheckError, RuntimeError)
+
+
+@pytest.mark.parametrize("f", [
+    lambda x: (x**3).sum(), lambda x: x.exp().sum(), lambda x: (x.sigmoid() * x).sum(), lambda x: x.tanh().sum(),
+    lambda x: (x.sqrt() / (x + 1)).sum(), lambda x: (x @ x.t()).sum(), lambda x: x.log().mean(),
+])
+def test_second_derivatives_with_create_graph(f):
+    x = leaf((2, 3), 0.5, 2.0)
+
+    def first(t):
+        (g,) = torch.autograd.grad(f(t), t, create_graph=True)
+        return g
+
+    assert torch.autograd.gradcheck(first, (x,), atol=1e-5, rtol=1e-4)

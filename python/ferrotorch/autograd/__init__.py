@@ -8,6 +8,7 @@ from typing import Sequence, Union
 
 from .. import _C
 from .._C import Tensor
+from .gradcheck import GradcheckError, gradcheck
 from .grad_mode import (
     enable_grad,
     inference_mode,
@@ -21,7 +22,7 @@ _TensorOrTensors = Union[Tensor, Sequence[Tensor]]
 
 __all__ = [
     "backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
-    "is_grad_enabled", "is_inference_mode_enabled",
+    "is_grad_enabled", "is_inference_mode_enabled", "gradcheck", "GradcheckError",
 ]
 
 
