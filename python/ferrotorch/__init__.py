@@ -48,6 +48,9 @@ from ._size import Size
 from ._finfo import finfo, iinfo
 from ._tensor import return_types
 from ._tensor_str import get_printoptions, printoptions, set_printoptions
+from . import autograd
+from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
+from .autograd import is_grad_enabled, is_inference_mode_enabled
 
 __version__ = "0.1.0"
 
@@ -74,6 +77,7 @@ for _name in _METHOD_FORMS:
 __all__ = [
     "Tensor", "Size", "Generator", "device", "dtype", "manual_seed", "initial_seed", "seed",
     "get_rng_state", "set_rng_state", "cat", "stack", "hstack", "vstack", "dstack", "where",
-    "return_types", "finfo", "iinfo", "set_printoptions", "get_printoptions", "printoptions",
+    "return_types", "finfo", "iinfo", "set_printoptions", "get_printoptions", "printoptions", "autograd",
+    "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled",
     *_creation_all, *_METHOD_FORMS,
 ]

@@ -50,7 +50,6 @@ Tensor.shape = property(lambda self: Size(self._shape()), doc="The shape of the 
 Tensor.layout = property(lambda self: _C_strided, doc="Always ``torch.strided``.")
 Tensor.T = property(lambda self: self.permute(*reversed(range(self.ndim))), doc="Reversed-dims view.")
 Tensor.mT = property(lambda self: self.transpose(-2, -1), doc="Transpose of the last two dims.")
-Tensor.grad = None
 # NumPy defers to the tensor's reflected operators (np.float64(2) * t is a Tensor).
 Tensor.__array_priority__ = 1000
 
@@ -89,12 +88,33 @@ def __repr__(self: Tensor, *, tensor_contents=None) -> str:
         dtype=self.dtype._name,
         device=str(self.device),
         requires_grad=self.requires_grad,
-        grad_fn=None,
+        grad_fn=None if self.grad_fn is None else self.grad_fn.name(),
         default_dtype=get_default_dtype()._name,
     )
 
 
 Tensor.__str__ = __repr__
+
+
+@_method
+def backward(self: Tensor, gradient: Tensor | None = None, retain_graph: bool | None = None,
+             create_graph: bool = False, inputs=None) -> None:
+    r"""Computes the gradient of this tensor with respect to the graph leaves.
+
+    The gradients are accumulated into the leaves' ``.grad``.
+
+    Args:
+        gradient (Tensor, optional): the gradient of some scalar with respect
+            to this tensor; required unless it has one element.
+        retain_graph (bool, optional): keep the graph so that backward can run
+            again. Defaults to ``create_graph``.
+        create_graph (bool, optional): record the backward pass (for
+            higher-order derivatives). Default: ``False``.
+        inputs: not supported yet.
+    """
+    from . import autograd
+
+    autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
 
 @_method

@@ -4,6 +4,7 @@
 // The module must be called `_C` (PyTorch's name for its extension).
 #![allow(non_snake_case)]
 
+mod autograd;
 mod convert;
 mod dlpack;
 mod dtype;
@@ -22,6 +23,7 @@ fn _C(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<dtype::PyDType>()?;
     m.add_class::<dtype::PyDevice>()?;
     m.add_class::<generator::PyGenerator>()?;
+    m.add_class::<autograd::PyNode>()?;
     for dt in ferrotorch::DType::ALL {
         m.add(dt.name(), dtype::dtype_obj(py, dt))?;
     }
@@ -49,6 +51,10 @@ fn _C(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::dstack, m)?)?;
     m.add_function(wrap_pyfunction!(functions::_where, m)?)?;
     m.add_function(wrap_pyfunction!(functions::_result_type, m)?)?;
+    m.add_function(wrap_pyfunction!(autograd::_backward, m)?)?;
+    m.add_function(wrap_pyfunction!(autograd::_grad, m)?)?;
+    m.add_function(wrap_pyfunction!(autograd::is_grad_enabled, m)?)?;
+    m.add_function(wrap_pyfunction!(autograd::_set_grad_enabled, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_panic_for_tests, m)?)?;
     Ok(())
 }

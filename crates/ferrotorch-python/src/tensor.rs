@@ -293,7 +293,39 @@ impl PyTensor {
     }
     #[getter]
     fn is_leaf(&self) -> bool {
-        true
+        self.t.is_leaf()
+    }
+    #[getter]
+    fn get_grad(&self, py: Python<'_>) -> PyResult<Option<Py<PyTensor>>> {
+        self.t.grad().map(|g| wrap(py, g)).transpose()
+    }
+    #[setter]
+    fn set_grad(&self, value: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let g = match value {
+            None => None,
+            Some(v) if v.is_none() => None,
+            Some(v) => match v.cast::<PyTensor>() {
+                Ok(t) => Some(t.get().t.clone()),
+                Err(_) => {
+                    return Err(PyTypeError::new_err(format!(
+                        "assigned grad expected to be a Tensor or None but got grad of type {}",
+                        v.get_type().name()?
+                    )))
+                }
+            },
+        };
+        self.t.set_grad(g).py()
+    }
+    fn retain_grad(&self) -> PyResult<()> {
+        self.t.retain_grad().py()
+    }
+    #[getter]
+    fn retains_grad(&self) -> bool {
+        self.t.retains_grad()
+    }
+    #[getter]
+    fn output_nr(&self) -> usize {
+        self.t.output_nr()
     }
     #[getter]
     fn get_requires_grad(&self) -> bool {
@@ -309,8 +341,10 @@ impl PyTensor {
         Ok(slf.clone().into_any().unbind())
     }
     #[getter]
-    fn grad_fn(&self) -> Option<Py<PyAny>> {
-        None
+    fn grad_fn(&self) -> Option<crate::autograd::PyNode> {
+        self.t
+            .grad_fn()
+            .map(|node| crate::autograd::PyNode { node })
     }
     fn item<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         scalar_to_py(py, self.t.item().py()?)
@@ -436,7 +470,7 @@ impl PyTensor {
         wrap(py, self.t.detach())
     }
     fn detach_(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
-        slf.get().t.set_requires_grad(false).py()?;
+        slf.get().t.detach_();
         Ok(slf.clone().into_any().unbind())
     }
     fn _to_dtype(

@@ -336,6 +336,7 @@ pub fn index_put_with(
     value: Operand,
     warn: WarnSink,
 ) -> Result<()> {
+    t.check_inplace()?;
     let value = match value {
         Operand::Tensor(v) => v.clone(),
         Operand::Scalar(s) => Tensor::scalar(s, t.dtype()),

@@ -16,6 +16,7 @@
 
 #[macro_use]
 mod dispatch;
+pub mod autograd;
 mod debug;
 pub mod index;
 pub mod ops;

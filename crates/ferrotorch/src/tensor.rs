@@ -1,6 +1,8 @@
 //! The [`Tensor`] type: storage + layout + flags, its constructors, accessors,
 //! view ops (which share storage) and copies.
 
+use crate::autograd::formulas::views::{self, Inverse};
+use crate::autograd::{any_requires_grad, AutogradMeta};
 use crate::storage::Storage;
 use crate::{DType, Device, Element, Error, Layout, Result, Scalar};
 use ferrotorch_core::{mem_overlap, normalize_dim, MemOverlap, PARTIAL_OVERLAP_MESSAGE};
@@ -20,6 +22,8 @@ pub struct TensorImpl {
     dtype: DType,
     device: Device,
     requires_grad: AtomicBool,
+    /// `.grad`, `grad_fn` and the leaf's gradient accumulator (see `autograd`).
+    autograd: AutogradMeta,
 }
 
 fn fmt_shape(shape: &[usize]) -> String {
@@ -66,7 +70,33 @@ impl Tensor {
             dtype,
             device: Device::Cpu,
             requires_grad: AtomicBool::new(false),
+            autograd: AutogradMeta::default(),
         }))
+    }
+
+    /// The autograd fields of this tensor.
+    pub(crate) fn autograd_meta(&self) -> &AutogradMeta {
+        &self.0.autograd
+    }
+
+    /// A weak handle (used by graph nodes that must not keep a tensor alive).
+    pub(crate) fn downgrade(&self) -> std::sync::Weak<TensorImpl> {
+        Arc::downgrade(&self.0)
+    }
+
+    pub(crate) fn upgrade(w: &std::sync::Weak<TensorImpl>) -> Option<Tensor> {
+        w.upgrade().map(Tensor)
+    }
+
+    /// Whether nothing else holds this tensor object or its storage, so it may
+    /// be adopted (e.g. as a leaf's `.grad`) without copying.
+    pub(crate) fn is_unshared(&self) -> bool {
+        Arc::strong_count(&self.0) == 1 && Arc::strong_count(&self.0.storage) == 1
+    }
+
+    /// Whether this exact tensor object is held elsewhere too.
+    pub(crate) fn impl_shared(&self) -> bool {
+        Arc::strong_count(&self.0) > 1
     }
 
     /// A contiguous tensor owning `data` with `shape`.
@@ -297,15 +327,39 @@ impl Tensor {
     pub fn requires_grad(&self) -> bool {
         self.0.requires_grad.load(Ordering::Relaxed)
     }
-    /// Sets the `requires_grad` flag (only floating tensors can require grad).
+    /// Sets the `requires_grad` flag (only floating tensors can require grad;
+    /// only leaves can stop requiring it).
     pub fn set_requires_grad(&self, flag: bool) -> Result<()> {
         if flag && !self.dtype().is_float() {
             return Err(Error::Runtime(
                 "only Tensors of floating point dtype can require gradients".into(),
             ));
         }
-        self.0.requires_grad.store(flag, Ordering::Relaxed);
+        if !flag && !self.is_leaf() {
+            return Err(Error::Runtime(
+                "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().".into(),
+            ));
+        }
+        self.set_requires_grad_flag(flag);
         Ok(())
+    }
+
+    pub(crate) fn set_requires_grad_flag(&self, flag: bool) {
+        self.0.requires_grad.store(flag, Ordering::Relaxed);
+    }
+
+    /// Runs shape op `f` and, when this tensor requires grad (grad mode on),
+    /// records node `name` whose backward applies `inverse`.
+    fn shape_op(
+        &self,
+        name: &'static str,
+        inverse: impl FnOnce() -> Inverse,
+        f: impl FnOnce() -> Result<Tensor>,
+    ) -> Result<Tensor> {
+        if any_requires_grad(&[self]) {
+            return views::view(name, self, inverse(), f);
+        }
+        f()
     }
     /// Address of the first element.
     pub fn data_ptr(&self) -> usize {
@@ -453,7 +507,7 @@ impl Tensor {
     pub fn view(&self, sizes: &[i64]) -> Result<Tensor> {
         let shape = Layout::infer_shape(sizes, self.numel())?;
         match self.layout().view(&shape) {
-            Some(l) => Ok(self.with_layout(l)),
+            Some(l) => self.shape_op("ViewBackward0", || Inverse::Reshape, || Ok(self.with_layout(l))),
             None => Err(Error::Runtime(
                 "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.".into(),
             )),
@@ -516,8 +570,20 @@ impl Tensor {
     pub fn reshape(&self, sizes: &[i64]) -> Result<Tensor> {
         let shape = Layout::infer_shape(sizes, self.numel())?;
         match self.layout().view(&shape) {
-            Some(l) => Ok(self.with_layout(l)),
-            None => Ok(self.contiguous().with_layout(Layout::contiguous(&shape))),
+            Some(l) => self.shape_op(
+                "ViewBackward0",
+                || Inverse::Reshape,
+                || Ok(self.with_layout(l)),
+            ),
+            None => {
+                // A copy (recorded as CloneBackward0) viewed with the new shape.
+                let c = self.contiguous();
+                c.shape_op(
+                    "UnsafeViewBackward0",
+                    || Inverse::Reshape,
+                    || Ok(c.with_layout(Layout::contiguous(&shape))),
+                )
+            }
         }
     }
 
@@ -540,7 +606,12 @@ impl Tensor {
     /// A view with the dims reordered: dim `i` of the result is `dims[i]` of `self`
     /// (see [`Tensor::transpose`] for an example).
     pub fn permute(&self, dims: &[i64]) -> Result<Tensor> {
-        Ok(self.with_layout(self.layout().permute(dims)?))
+        let l = self.layout().permute(dims)?;
+        self.shape_op(
+            "PermuteBackward0",
+            || Inverse::Permute(dims.to_vec()),
+            || Ok(self.with_layout(l)),
+        )
     }
 
     /// A view with dims `d0` and `d1` swapped (negative dims count from the end).
@@ -564,7 +635,12 @@ impl Tensor {
     /// # }
     /// ```
     pub fn transpose(&self, d0: i64, d1: i64) -> Result<Tensor> {
-        Ok(self.with_layout(self.layout().transpose(d0, d1)?))
+        let l = self.layout().transpose(d0, d1)?;
+        self.shape_op(
+            "TransposeBackward0",
+            || Inverse::Transpose(d0, d1),
+            || Ok(self.with_layout(l)),
+        )
     }
 
     /// `t()`: transpose of a tensor with at most 2 dims.
@@ -576,9 +652,14 @@ impl Tensor {
             )));
         }
         if self.ndim() < 2 {
-            return Ok(self.clone_view());
+            return self.shape_op("TBackward0", || Inverse::Identity, || Ok(self.clone_view()));
         }
-        self.transpose(0, 1)
+        let l = self.layout().transpose(0, 1)?;
+        self.shape_op(
+            "TBackward0",
+            || Inverse::Transpose(0, 1),
+            || Ok(self.with_layout(l)),
+        )
     }
 
     /// Moves `src` dim to position `dst`.
@@ -647,20 +728,36 @@ impl Tensor {
     /// # }
     /// ```
     pub fn unsqueeze(&self, dim: i64) -> Result<Tensor> {
-        Ok(self.with_layout(self.layout().unsqueeze(dim)?))
+        let l = self.layout().unsqueeze(dim)?;
+        self.shape_op(
+            "UnsqueezeBackward0",
+            || Inverse::Reshape,
+            || Ok(self.with_layout(l)),
+        )
     }
 
     /// A view without size-1 dims: all of them (`None`) or those of `dims` that
     /// have size 1; see [`Tensor::unsqueeze`] for an example.
     pub fn squeeze(&self, dims: Option<&[i64]>) -> Result<Tensor> {
-        Ok(self.with_layout(self.layout().squeeze(dims)?))
+        let l = self.layout().squeeze(dims)?;
+        let name = match dims {
+            None => "SqueezeBackward0",
+            Some([_]) => "SqueezeBackward1",
+            Some(_) => "SqueezeBackward2",
+        };
+        self.shape_op(name, || Inverse::Reshape, || Ok(self.with_layout(l)))
     }
 
     /// A view repeating size-1 dims to `sizes` (`-1` keeps a size; new leading
     /// dims may be added) with stride 0, so nothing is copied; see
     /// [`Tensor::unsqueeze`] for an example.
     pub fn expand(&self, sizes: &[i64]) -> Result<Tensor> {
-        Ok(self.with_layout(self.layout().expand(sizes)?))
+        let l = self.layout().expand(sizes)?;
+        self.shape_op(
+            "ExpandBackward0",
+            || Inverse::Expand,
+            || Ok(self.with_layout(l)),
+        )
     }
 
     /// A view broadcast to `shape` (like [`Tensor::expand`]).
@@ -668,7 +765,12 @@ impl Tensor {
         if self.shape() == shape {
             return Ok(self.clone());
         }
-        Ok(self.with_layout(self.layout().broadcast_to(shape)?))
+        let l = self.layout().broadcast_to(shape)?;
+        self.shape_op(
+            "ExpandBackward0",
+            || Inverse::Expand,
+            || Ok(self.with_layout(l)),
+        )
     }
 
     /// A view with explicit sizes, strides and storage offset.
@@ -707,12 +809,18 @@ impl Tensor {
         if self.is_contiguous() {
             return self.clone();
         }
-        self.copy_as(self.dtype())
+        self.clone_data()
     }
 
     /// A new contiguous tensor with the same values.
     pub fn clone_data(&self) -> Tensor {
-        self.copy_as(self.dtype())
+        // A copy cannot fail, so neither can recording it.
+        self.shape_op(
+            "CloneBackward0",
+            || Inverse::Identity,
+            || Ok(self.copy_as(self.dtype())),
+        )
+        .expect("copying a tensor cannot fail")
     }
 
     fn copy_as(&self, dtype: DType) -> Tensor {
@@ -731,7 +839,11 @@ impl Tensor {
         if dtype == self.dtype() {
             return Ok(self.clone());
         }
-        Ok(self.copy_as(dtype))
+        self.shape_op(
+            "ToCopyBackward0",
+            || Inverse::Cast,
+            || Ok(self.copy_as(dtype)),
+        )
     }
 
     /// Writes `src` (broadcast to this shape, converted to this dtype) into this
@@ -758,6 +870,7 @@ impl Tensor {
     /// # }
     /// ```
     pub fn copy_from(&self, src: &Tensor) -> Result<()> {
+        self.check_inplace()?;
         if !self.storage().writable() {
             return Err(Error::Runtime(
                 "cannot write into a read-only tensor".into(),
@@ -802,6 +915,24 @@ impl Tensor {
             })
         });
         self.storage().bump_version();
+        Ok(())
+    }
+
+    /// In-place writes into a tensor that requires grad are refused while
+    /// grad mode is on: PyTorch's rule for leaves; for non-leaves PyTorch
+    /// would rebase the history, which is not implemented yet.
+    pub(crate) fn check_inplace(&self) -> Result<()> {
+        if self.requires_grad() && crate::autograd::is_grad_enabled() {
+            if self.is_leaf() {
+                return Err(Error::Runtime(
+                    "a leaf Variable that requires grad is being used in an in-place operation."
+                        .into(),
+                ));
+            }
+            return Err(Error::NotImplemented(
+                "in-place operations on tensors that require grad are not supported yet; use the out-of-place op".into(),
+            ));
+        }
         Ok(())
     }
 

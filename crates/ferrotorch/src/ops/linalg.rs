@@ -155,6 +155,15 @@ fn bmm_kernel(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 
 /// `mm(a, b)`: 2-D by 2-D.
 pub fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if crate::autograd::any_requires_grad(&[a, b]) {
+        return crate::autograd::formulas::linalg::product("MmBackward0", a, b, || {
+            mm_forward(a, b)
+        });
+    }
+    mm_forward(a, b)
+}
+
+fn mm_forward(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     if a.ndim() != 2 || b.ndim() != 2 {
         return Err(Error::Runtime(format!(
             "{} must be a matrix",
@@ -176,6 +185,15 @@ pub fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 
 /// `bmm(a, b)`: 3-D by 3-D with equal batch.
 pub fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if crate::autograd::any_requires_grad(&[a, b]) {
+        return crate::autograd::formulas::linalg::product("BmmBackward0", a, b, || {
+            bmm_forward(a, b)
+        });
+    }
+    bmm_forward(a, b)
+}
+
+fn bmm_forward(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     if a.ndim() != 3 || b.ndim() != 3 {
         return Err(Error::Runtime(format!(
             "batch1 must be a 3D tensor (got {}D and {}D)",
@@ -199,6 +217,15 @@ pub fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 
 /// `dot(a, b)`: 1-D by 1-D.
 pub fn dot(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if crate::autograd::any_requires_grad(&[a, b]) {
+        return crate::autograd::formulas::linalg::product("DotBackward0", a, b, || {
+            dot_forward(a, b)
+        });
+    }
+    dot_forward(a, b)
+}
+
+fn dot_forward(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     if a.ndim() != 1 || b.ndim() != 1 {
         return Err(Error::Runtime(format!(
             "1D tensors expected, but got {}D and {}D tensors",
@@ -258,6 +285,15 @@ pub fn outer(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 /// # }
 /// ```
 pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if crate::autograd::any_requires_grad(&[a, b]) {
+        use crate::autograd::formulas::linalg::{matmul_name, product};
+        let name = matmul_name(a.ndim(), b.ndim());
+        return product(name, a, b, || matmul_forward(a, b));
+    }
+    matmul_forward(a, b)
+}
+
+fn matmul_forward(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let (na, nb) = (a.ndim(), b.ndim());
     if na == 0 || nb == 0 {
         return Err(Error::Runtime(format!(

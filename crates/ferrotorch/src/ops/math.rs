@@ -49,6 +49,9 @@ impl Operand<'_> {
             Operand::Scalar(_) => &[],
         }
     }
+    fn requires_grad(&self) -> bool {
+        matches!(self, Operand::Tensor(t) if t.requires_grad())
+    }
 }
 
 /// `torch.result_type` of a list of operands.
@@ -152,14 +155,22 @@ fn binary_dtypes(op: BinaryOp, a: Operand, b: Operand) -> Result<(DType, DType)>
 /// # Ok(())
 /// # }
 /// ```
-// The comparison closures are generic over every dtype, bool included.
-#[allow(clippy::bool_comparison)]
 pub fn binary<'a>(
     a: impl Into<Operand<'a>>,
     b: impl Into<Operand<'a>>,
     op: BinaryOp,
 ) -> Result<Tensor> {
     let (a, b) = (a.into(), b.into());
+    if (a.requires_grad() || b.requires_grad()) && crate::autograd::is_grad_enabled() {
+        return crate::autograd::formulas::elementwise::binary(a, b, op);
+    }
+    binary_forward(a, b, op)
+}
+
+/// [`binary`] without autograd.
+// The comparison closures are generic over every dtype, bool included.
+#[allow(clippy::bool_comparison)]
+pub(crate) fn binary_forward(a: Operand, b: Operand, op: BinaryOp) -> Result<Tensor> {
     let (compute, out_dtype) = binary_dtypes(op, a, b)?;
     let shape = broadcast_shapes(a.shape(), b.shape())?;
     let ta = a.tensor_as(compute)?;
@@ -292,6 +303,14 @@ impl UnaryOp {
 /// # }
 /// ```
 pub fn unary(x: &Tensor, op: UnaryOp) -> Result<Tensor> {
+    if crate::autograd::any_requires_grad(&[x]) {
+        return crate::autograd::formulas::elementwise::unary(x, op);
+    }
+    unary_forward(x, op)
+}
+
+/// [`unary`] without autograd.
+pub(crate) fn unary_forward(x: &Tensor, op: UnaryOp) -> Result<Tensor> {
     use UnaryOp::*;
     let dt = x.dtype();
     if op == BitwiseNot {

@@ -89,6 +89,15 @@ fn sum_f64(t: &Tensor, mask: &[bool]) -> Vec<f64> {
 /// # }
 /// ```
 pub fn sum(t: &Tensor, dims: &[i64], keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+    if crate::autograd::any_requires_grad(&[t]) {
+        return crate::autograd::formulas::reduce::reduce(t, dims, keepdim, false, || {
+            sum_forward(t, dims, keepdim, dtype)
+        });
+    }
+    sum_forward(t, dims, keepdim, dtype)
+}
+
+fn sum_forward(t: &Tensor, dims: &[i64], keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
     let t = match dtype {
         Some(d) => t.to_dtype(d)?,
         None => t.clone(),
@@ -126,6 +135,15 @@ fn reduced_count(t: &Tensor, mask: &[bool]) -> usize {
 /// `mean(dims, keepdim, dtype)` of a floating tensor (or with a float `dtype`);
 /// see [`sum`] for an example.
 pub fn mean(t: &Tensor, dims: &[i64], keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+    if crate::autograd::any_requires_grad(&[t]) {
+        return crate::autograd::formulas::reduce::reduce(t, dims, keepdim, true, || {
+            mean_forward(t, dims, keepdim, dtype)
+        });
+    }
+    mean_forward(t, dims, keepdim, dtype)
+}
+
+fn mean_forward(t: &Tensor, dims: &[i64], keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
     let t = match dtype {
         Some(d) => t.to_dtype(d)?,
         None => t.clone(),

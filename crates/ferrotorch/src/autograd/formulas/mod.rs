@@ -1,0 +1,53 @@
+//! Backward formulas, grouped by op family. Each family's op records its node
+//! at the op's single definition (in `ops`); the formulas use tensor ops, so
+//! they are differentiable themselves.
+
+pub(crate) mod elementwise;
+pub(crate) mod linalg;
+pub(crate) mod reduce;
+pub(crate) mod views;
+
+use crate::ops::reduce::sum;
+use crate::{DType, Result, Tensor};
+
+/// Undoes broadcasting: sums `g` over the dims that broadcasting added or
+/// stretched so that it has `shape`.
+pub(crate) fn sum_to_shape(g: &Tensor, shape: &[usize]) -> Result<Tensor> {
+    if g.shape() == shape {
+        return Ok(g.clone());
+    }
+    let lead = g.ndim() - shape.len();
+    let mut dims: Vec<i64> = (0..lead as i64).collect();
+    for (i, &d) in shape.iter().enumerate() {
+        if d == 1 && g.shape()[lead + i] != 1 {
+            dims.push((lead + i) as i64);
+        }
+    }
+    let s = if dims.is_empty() {
+        g.clone()
+    } else {
+        sum(g, &dims, true, None)?
+    };
+    let sizes: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
+    s.reshape(&sizes)
+}
+
+/// The shape and dtype of an op input, to bring its gradient back to them.
+#[derive(Clone)]
+pub(crate) struct InputMeta {
+    pub shape: Vec<usize>,
+    pub dtype: DType,
+}
+
+impl InputMeta {
+    pub(crate) fn of(t: &Tensor) -> InputMeta {
+        InputMeta {
+            shape: t.shape().to_vec(),
+            dtype: t.dtype(),
+        }
+    }
+    /// `g` summed to this input's shape and cast to its dtype.
+    pub(crate) fn reduce(&self, g: Tensor) -> Result<Tensor> {
+        sum_to_shape(&g, &self.shape)?.to_dtype(self.dtype)
+    }
+}
