@@ -54,6 +54,18 @@ pub fn fill_new<U: Copy + Send>(
     v
 }
 
+/// A new `Vec` of `n` copies of `value`, written in parallel into
+/// huge-page-advised memory (for kernels that write their output in place
+/// rather than through [`fill_new`]; `vec![v; n]` would fault in 4 KiB pages
+/// one by one, serialised on the address-space lock).
+pub fn filled<U: Copy + Send + Sync>(n: usize, value: U) -> Vec<U> {
+    fill_new(n, |_, chunk| {
+        for o in chunk {
+            o.write(value);
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

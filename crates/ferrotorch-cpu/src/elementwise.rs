@@ -40,11 +40,14 @@ where
 /// maps (exp, sqrt, sigmoid...) use 8- or 16-wide instructions.
 #[inline(always)]
 fn map_slice<T: Copy, U>(src: &[T], dst: &mut [MaybeUninit<U>], f: &impl Fn(T) -> U) {
-    crate::simd::vectorized(|| {
-        for (o, &x) in dst.iter_mut().zip(src) {
-            o.write(f(x));
-        }
-    })
+    crate::simd::vectorized(
+        #[inline(always)]
+        || {
+            for (o, &x) in dst.iter_mut().zip(src) {
+                o.write(f(x));
+            }
+        },
+    )
 }
 
 /// `out[i] = f(a[i], b[i])`; both layouts have the output's shape.

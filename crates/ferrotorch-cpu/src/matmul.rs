@@ -19,7 +19,7 @@ pub fn matmul_gemm<T: Copy + Default + Send + Sync + 'static>(
     one: T,
 ) -> Vec<T> {
     let (batch, m, k, n) = dims(la, lb);
-    let mut out = vec![T::default(); batch * m * n];
+    let mut out = crate::buffer::filled(batch * m * n, T::default());
     if out.is_empty() {
         return out;
     }
@@ -87,7 +87,7 @@ where
     A: Copy + Send + Sync,
 {
     let (batch, m, k, n) = dims(la, lb);
-    let mut out = vec![T::default(); batch * m * n];
+    let mut out = crate::buffer::filled(batch * m * n, T::default());
     if out.is_empty() {
         return out;
     }

@@ -45,7 +45,7 @@ where
     }
     let n_out: usize = kshape.iter().product();
     let n_red: usize = rshape.iter().product();
-    let mut out = vec![F::Acc::default(); n_out];
+    let mut out = crate::buffer::filled(n_out, F::Acc::default());
     if n_out == 0 {
         return out;
     }
@@ -105,25 +105,28 @@ where
             // Compute-bound for sums widened to f64: use the widest vectors, and
             // fold rows eight at a time so each accumulator is loaded and stored
             // once per eight rows (still in row order, so arg-reductions stay exact).
-            crate::simd::vectorized(|| {
-                let mut r = r0;
-                while r + 8 <= r1 {
-                    let rows: [&[T]; 8] = std::array::from_fn(|i| row(r + i));
-                    for (j, a) in acc.iter_mut().enumerate() {
-                        let mut v = *a;
-                        for (i, x) in rows.iter().enumerate() {
-                            v = fold.step(v, x[j], r + i);
+            crate::simd::vectorized(
+                #[inline(always)]
+                || {
+                    let mut r = r0;
+                    while r + 8 <= r1 {
+                        let rows: [&[T]; 8] = std::array::from_fn(|i| row(r + i));
+                        for (j, a) in acc.iter_mut().enumerate() {
+                            let mut v = *a;
+                            for (i, x) in rows.iter().enumerate() {
+                                v = fold.step(v, x[j], r + i);
+                            }
+                            *a = v;
                         }
-                        *a = v;
+                        r += 8;
                     }
-                    r += 8;
-                }
-                for r in r..r1 {
-                    for (a, &x) in acc.iter_mut().zip(row(r)) {
-                        *a = fold.step(*a, x, r);
+                    for r in r..r1 {
+                        for (a, &x) in acc.iter_mut().zip(row(r)) {
+                            *a = fold.step(*a, x, r);
+                        }
                     }
-                }
-            })
+                },
+            )
         };
         if total < crate::PARALLEL_THRESHOLD {
             for (row, &base) in out.chunks_mut(m).zip(&bases) {

@@ -33,7 +33,7 @@ pub fn softmax<T: Copy + Send + Sync + Default>(
     to_f64: impl Fn(T) -> f64 + Sync,
     from_f64: impl Fn(f64) -> T + Sync,
 ) -> Vec<T> {
-    let mut out = vec![T::default(); src.len()];
+    let mut out = crate::buffer::filled(src.len(), T::default());
     for_rows(src, len, &mut out, |row, dst| {
         let max = row
             .iter()
@@ -60,50 +60,28 @@ pub fn softmax<T: Copy + Send + Sync + Default>(
 /// `exp`: one pass for the max, one writing `exp(x - max)` while summing, one
 /// scaling, with the widest vectors the CPU has (16 independent lanes).
 pub fn softmax_f32(src: &[f32], len: usize, log: bool) -> Vec<f32> {
-    let mut out = vec![0.0f32; src.len()];
+    let mut out = crate::buffer::filled(src.len(), 0.0f32);
     for_rows(src, len, &mut out, |row, dst| {
-        crate::simd::vectorized(|| softmax_row(row, dst, log))
+        crate::simd::vectorized(
+            #[inline(always)]
+            || softmax_row(row, dst, log),
+        )
     });
     out
 }
 
 #[inline(always)]
 fn softmax_row(row: &[f32], dst: &mut [f32], log: bool) {
-    // Max with independent lanes (NaN propagates: any NaN makes the row NaN below).
-    const L: usize = 16;
-    let mut mx = [f32::NEG_INFINITY; L];
-    let chunks = row.chunks_exact(L);
-    let tail = chunks.remainder();
-    for c in chunks {
-        for k in 0..L {
-            mx[k] = if c[k] > mx[k] { c[k] } else { mx[k] };
-        }
-    }
-    let mut max = tail
-        .iter()
-        .copied()
-        .fold(f32::NEG_INFINITY, |m, x| if x > m { x } else { m });
-    for m in mx {
-        max = if m > max { m } else { max };
-    }
+    // Separate simple passes (max, exp, sum, scale) each vectorize; one fused
+    // loop with the exp inside a lane accumulator did not.
+    let mut max = lanes_fold(row, f32::NEG_INFINITY, |m, x| if x > m { x } else { m });
     if !max.is_finite() {
-        max = 0.0;
+        max = 0.0; // all -inf (or +inf/NaN): exp below yields NaN or 0 as PyTorch's does
     }
-    let mut lanes = [0.0f32; L];
-    let n8 = row.len() / L * L;
-    for (dc, rc) in dst[..n8].chunks_exact_mut(L).zip(row[..n8].chunks_exact(L)) {
-        for k in 0..L {
-            let e = crate::fastmath::exp_f32(rc[k] - max);
-            dc[k] = e;
-            lanes[k] += e;
-        }
+    for (d, &x) in dst.iter_mut().zip(row) {
+        *d = crate::fastmath::exp_f32(x - max);
     }
-    let mut sum: f32 = lanes.iter().sum();
-    for (d, &x) in dst[n8..].iter_mut().zip(&row[n8..]) {
-        let e = crate::fastmath::exp_f32(x - max);
-        *d = e;
-        sum += e;
-    }
+    let sum = lanes_fold(dst, 0.0, |s, x| s + x);
     if log {
         let lse = sum.ln() + max;
         for (d, &x) in dst.iter_mut().zip(row) {
@@ -117,6 +95,24 @@ fn softmax_row(row: &[f32], dst: &mut [f32], log: bool) {
     }
 }
 
+/// Folds `xs` with `op` over 16 independent lanes (so it vectorizes), then
+/// folds the lanes and the tail. A NaN propagates through `>`-based max
+/// only where it lands in the sum later, as in the callers above.
+#[inline(always)]
+fn lanes_fold(xs: &[f32], init: f32, op: impl Fn(f32, f32) -> f32) -> f32 {
+    const L: usize = 16;
+    let mut lanes = [init; L];
+    let chunks = xs.chunks_exact(L);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for k in 0..L {
+            lanes[k] = op(lanes[k], c[k]);
+        }
+    }
+    let acc = lanes.iter().fold(init, |a, &l| op(a, l));
+    tail.iter().fold(acc, |a, &x| op(a, x))
+}
+
 /// Inclusive scan of each row with `op`, accumulating in `A`.
 pub fn scan<T, A, U>(
     src: &[T],
@@ -128,9 +124,9 @@ pub fn scan<T, A, U>(
 where
     T: Copy + Send + Sync,
     A: Copy + Send + Sync,
-    U: Copy + Default + Send,
+    U: Copy + Default + Send + Sync,
 {
-    let mut res = vec![U::default(); src.len()];
+    let mut res = crate::buffer::filled(src.len(), U::default());
     for_rows(src, len, &mut res, |row, dst| {
         let mut acc = init;
         for (d, &x) in dst.iter_mut().zip(row) {
@@ -148,8 +144,8 @@ pub fn sort<T: Copy + Send + Sync + Default + PartialOrd>(
     len: usize,
     descending: bool,
 ) -> (Vec<T>, Vec<i64>) {
-    let mut vals = vec![T::default(); src.len()];
-    let mut idx = vec![0i64; src.len()];
+    let mut vals = crate::buffer::filled(src.len(), T::default());
+    let mut idx = crate::buffer::filled(src.len(), 0i64);
     if len == 0 {
         return (vals, idx);
     }

@@ -36,8 +36,9 @@ pub fn simd_level() -> SimdLevel {
 }
 
 /// Runs `f` compiled for the widest vector extension available. `f` should be
-/// a closure over a plain loop: it is inlined into each copy below and
-/// vectorized there.
+/// a closure over a plain loop, marked `#[inline(always)]` (the compiler may
+/// otherwise keep it out of line, compiled for the baseline only): it is then
+/// inlined into each copy below and vectorized there.
 #[inline(always)]
 pub fn vectorized<R>(f: impl FnOnce() -> R) -> R {
     #[cfg(target_arch = "x86_64")]
@@ -72,10 +73,13 @@ mod tests {
     fn vectorized_runs_the_closure_once_on_every_level() {
         let xs: Vec<f32> = (0..1000).map(|i| i as f32).collect();
         let mut calls = 0;
-        let s = vectorized(|| {
-            calls += 1;
-            xs.iter().map(|x| x * 2.0).sum::<f32>()
-        });
+        let s = vectorized(
+            #[inline(always)]
+            || {
+                calls += 1;
+                xs.iter().map(|x| x * 2.0).sum::<f32>()
+            },
+        );
         assert_eq!(calls, 1);
         assert_eq!(s, 999_000.0);
         // Stable across calls (detected once).
