@@ -173,7 +173,7 @@ impl Tensor {
     /// ```
     pub fn full(shape: &[usize], value: Scalar, dtype: DType) -> Tensor {
         let n = shape.iter().product();
-        with_dtype!(dtype, T => Tensor::from_vec(vec![value.to_elem::<T>(); n], shape).unwrap())
+        with_dtype!(dtype, T => Tensor::from_vec(ferrotorch_cpu::buffer::filled(n, value.to_elem::<T>()), shape).unwrap())
     }
 
     /// A tensor of `shape` filled with zeros (see [`Tensor::full`]).
