@@ -350,6 +350,13 @@ pub fn index_put_with(
     warn: WarnSink,
 ) -> Result<()> {
     use crate::autograd::inplace;
+    // PyTorch writes through a view of `t`, so a leaf gets the view error.
+    if t.requires_grad() && t.is_leaf() && crate::autograd::is_grad_enabled() {
+        return Err(Error::Runtime(
+            "a view of a leaf Variable that requires grad is being used in an in-place operation."
+                .into(),
+        ));
+    }
     t.check_inplace()?;
     let src = match value {
         Operand::Tensor(v) => Some(v),
