@@ -600,12 +600,16 @@ def min(self: Tensor, dim=None, keepdim: bool = False):
 
 @_method
 def amax(self: Tensor, dim=(), keepdim: bool = False) -> Tensor:
-    return self._amax(_dims(dim), keepdim, True)
+    # No dims means all of them, spelled out so autograd names it AmaxBackward0.
+    dims = _dims(dim) or list(range(self.ndim))
+    return self._amax(dims, keepdim, True)
 
 
 @_method
 def amin(self: Tensor, dim=(), keepdim: bool = False) -> Tensor:
-    return self._amax(_dims(dim), keepdim, False)
+    # No dims means all of them, spelled out so autograd names it AminBackward0.
+    dims = _dims(dim) or list(range(self.ndim))
+    return self._amax(dims, keepdim, False)
 
 
 @_method

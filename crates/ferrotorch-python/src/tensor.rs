@@ -660,8 +660,7 @@ impl PyTensor {
     fn _unary_(slf: &Bound<'_, Self>, op: &str) -> PyResult<Py<PyAny>> {
         let op = unary_code(op)?;
         let a = &slf.get().t;
-        let r = heavy(slf.py(), a.numel(), || ops::math::unary(a, op)).py()?;
-        ops::math::assign_inplace(a, &r).py()?;
+        heavy(slf.py(), a.numel(), || ops::math::unary_inplace(a, op)).py()?;
         Ok(slf.clone().into_any().unbind())
     }
     #[pyo3(signature = (min=None, max=None))]
@@ -709,7 +708,7 @@ impl PyTensor {
         Ok(slf.clone().into_any().unbind())
     }
     fn zero_(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
-        slf.get().t.fill(Scalar::Int(0)).py()?;
+        slf.get().t.zero_().py()?;
         Ok(slf.clone().into_any().unbind())
     }
 

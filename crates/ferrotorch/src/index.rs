@@ -3,6 +3,7 @@
 //! through the same plan, and `index_select`, `gather`, `scatter`,
 //! `masked_fill`, `nonzero`.
 
+use crate::autograd::formulas::index::{gathered, positions};
 use crate::ops::math::{where_, Operand};
 use crate::{DType, Element, Error, Result, Tensor};
 use ferrotorch_core::{broadcast_shapes, MemOverlap, PARTIAL_OVERLAP_MESSAGE};
@@ -101,7 +102,7 @@ fn basic(
                 view = view.select(d as i64, *i)?;
             }
             TensorIndex::Slice(a, b, s) => {
-                view = view.with_layout(view.layout().slice(d, *a, *b, *s)?);
+                view = view.slice(d, *a, *b, *s)?;
                 d += 1;
             }
             TensorIndex::None => {
@@ -313,15 +314,27 @@ pub fn index(t: &Tensor, idx: &[TensorIndex]) -> Result<Tensor> {
 /// # }
 /// ```
 pub fn index_with(t: &Tensor, idx: &[TensorIndex], warn: WarnSink) -> Result<Tensor> {
-    match plan(t, idx, warn)? {
-        Err(view) => Ok(view),
-        Ok(p) => with_dtype!(t.dtype(), T => {
-            let data = p.base.data::<T>();
-            let mut out: Vec<T> = Vec::with_capacity(p.shape.iter().product());
-            p.for_each(|o| out.push(data[o]));
-            Tensor::from_vec(out, &p.shape)
-        }),
+    // Basic indexing gives a view recorded by the view ops themselves.
+    let p = match plan(t, idx, warn)? {
+        Err(view) => return Ok(view),
+        Ok(p) => p,
+    };
+    let out = with_dtype!(t.dtype(), T => {
+        let data = p.base.data::<T>();
+        let mut out: Vec<T> = Vec::with_capacity(p.shape.iter().product());
+        p.for_each(|o| out.push(data[o]));
+        Tensor::from_vec(out, &p.shape)
+    })?;
+    if crate::autograd::any_requires_grad(&[t]) {
+        return gathered("IndexBackward0", t, || Ok(out), |_| index_positions(t, idx));
     }
+    Ok(out)
+}
+
+/// The flat position in `t` of each element of `t[idx]`.
+fn index_positions(t: &Tensor, idx: &[TensorIndex]) -> Result<Tensor> {
+    let _g = crate::autograd::GradModeGuard::new(false);
+    positions(t, |a| index_with(a, idx, &mut |_| {}))
 }
 
 /// `t[idx] = value` (value broadcast to the indexed shape and cast to `t`'s dtype).
@@ -336,7 +349,55 @@ pub fn index_put_with(
     value: Operand,
     warn: WarnSink,
 ) -> Result<()> {
+    use crate::autograd::inplace;
+    // PyTorch writes through a view of `t`, so a leaf gets the view error.
+    if t.requires_grad() && t.is_leaf() && crate::autograd::is_grad_enabled() {
+        return Err(Error::Runtime(
+            "a view of a leaf Variable that requires grad is being used in an in-place operation."
+                .into(),
+        ));
+    }
     t.check_inplace()?;
+    let src = match value {
+        Operand::Tensor(v) => Some(v),
+        Operand::Scalar(_) => None,
+    };
+    let rec = inplace::must_record(t, src.as_slice());
+    if !rec {
+        return index_put_forward(t, idx, value, warn);
+    }
+    let pos = index_positions(t, idx)?;
+    {
+        let _g = crate::autograd::GradModeGuard::new(false);
+        index_put_forward(t, idx, value, warn)?;
+    }
+    let tensors: Vec<&Tensor> = idx
+        .iter()
+        .filter_map(|e| match e {
+            TensorIndex::Tensor(ix) => Some(ix),
+            _ => None,
+        })
+        .collect();
+    // PyTorch's node for each form of `t[idx] = value`.
+    let name = match (tensors.as_slice(), src) {
+        ([], _) => "CopySlices",
+        ([m], None) if is_mask(m) => "MaskedFillBackward0",
+        ([_], None) => "IndexFillBackward0",
+        _ => "IndexPutBackward0",
+    };
+    let src = src.and_then(|v| {
+        v.gradient_edge()
+            .map(|e| (e, inplace::Written::Whole(v.shape().to_vec(), v.dtype())))
+    });
+    inplace::record_overwrite(name, t, pos, src, false)
+}
+
+fn index_put_forward(
+    t: &Tensor,
+    idx: &[TensorIndex],
+    value: Operand,
+    warn: WarnSink,
+) -> Result<()> {
     let value = match value {
         Operand::Tensor(v) => v.clone(),
         Operand::Scalar(s) => Tensor::scalar(s, t.dtype()),
@@ -464,6 +525,18 @@ pub fn index_select(t: &Tensor, dim: i64, indices: &Tensor) -> Result<Tensor> {
             "index_select(): Expected dtype int32 or int64 for index".into(),
         ));
     }
+    if crate::autograd::any_requires_grad(&[t]) {
+        let out = {
+            let _g = crate::autograd::GradModeGuard::new(false);
+            index_select(t, dim, indices)?
+        };
+        return gathered(
+            "IndexSelectBackward0",
+            t,
+            || Ok(out),
+            |_| positions(t, |a| index_select(a, dim, indices)),
+        );
+    }
     let d = t.dim_index(dim)?;
     if t.ndim() == 0 {
         return index(
@@ -563,17 +636,81 @@ pub fn gather(t: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
         ));
     }
     let d = t.dim_index(dim)?;
-    with_dtype!(t.dtype(), T => {
+    let out = with_dtype!(t.dtype(), T => {
         let data = t.data::<T>();
         let mut out = vec![T::default(); index.numel()];
         along_dim(t, d, index, "gather", |i, off| out[i] = data[off])?;
         Tensor::from_vec(out, index.shape())
-    })
+    })?;
+    if crate::autograd::any_requires_grad(&[t]) {
+        return gathered(
+            "GatherBackward0",
+            t,
+            || Ok(out),
+            |_| positions(t, |a| gather(a, dim, index)),
+        );
+    }
+    Ok(out)
 }
 
 /// `scatter_(dim, index, src)` in place; `src` is a tensor or a scalar value.
 /// `reduce` is `None`, `"add"` or `"multiply"`.
 pub fn scatter_(
+    t: &Tensor,
+    dim: i64,
+    index: &Tensor,
+    src: Operand,
+    reduce: Option<&str>,
+) -> Result<()> {
+    use crate::autograd::inplace;
+    let src_t = match src {
+        Operand::Tensor(s) => Some(s),
+        Operand::Scalar(_) => None,
+    };
+    if !inplace::must_record(t, src_t.as_slice()) {
+        return scatter_forward(t, dim, index, src, reduce);
+    }
+    inplace::check_target(t)?;
+    {
+        let _g = crate::autograd::GradModeGuard::new(false);
+        scatter_forward(t, dim, index, src, reduce)?;
+    }
+    let pos = positions(t, |a| gather(a, dim, index))?;
+    let name = match (src_t, reduce) {
+        (None, _) => "ScatterBackward1",
+        (Some(_), None) => "ScatterBackward0",
+        (Some(_), Some("add")) => "ScatterAddBackward0",
+        (Some(_), Some(_)) => {
+            let node =
+                crate::autograd::formulas::missing::node("scatter_reduce", &[Some(t), src_t]);
+            return inplace::rebase(t, Some(crate::autograd::Edge { node, input_nr: 0 }));
+        }
+    };
+    // Source element at the same index position is the one written.
+    let src = match src_t {
+        Some(s) => {
+            let mut block = vec![];
+            for k in 0..index.ndim() {
+                block.push(TensorIndex::Slice(
+                    Some(0),
+                    Some(index.shape()[k] as i64),
+                    1,
+                ));
+            }
+            let spos = if s.ndim() == 0 {
+                Tensor::zeros(index.shape(), DType::I64)
+            } else {
+                positions(s, |a| self::index(a, &block))?
+            };
+            s.gradient_edge()
+                .map(|e| (e, inplace::Written::At(spos, s.shape().to_vec(), s.dtype())))
+        }
+        None => None,
+    };
+    inplace::record_overwrite(name, t, pos, src, reduce.is_some())
+}
+
+fn scatter_forward(
     t: &Tensor,
     dim: i64,
     index: &Tensor,
@@ -672,6 +809,16 @@ pub fn masked_fill(t: &Tensor, mask: &Tensor, value: Operand) -> Result<Tensor> 
             t.shape(),
             mask.shape()
         )));
+    }
+    let grad_in = t.requires_grad() || matches!(value, Operand::Tensor(v) if v.requires_grad());
+    if grad_in && crate::autograd::is_grad_enabled() {
+        let vt = match value {
+            Operand::Tensor(v) => Some(v),
+            _ => None,
+        };
+        return crate::autograd::formulas::select::masked_fill_recorded(t, mask, vt, || {
+            where_(mask, &v, t)
+        });
     }
     where_(mask, &v, t)
 }

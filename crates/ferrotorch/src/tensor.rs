@@ -1,6 +1,7 @@
 //! The [`Tensor`] type: storage + layout + flags, its constructors, accessors,
 //! view ops (which share storage) and copies.
 
+use crate::autograd::formulas::index::positions;
 use crate::autograd::formulas::views::{self, Inverse};
 use crate::autograd::{any_requires_grad, AutogradMeta};
 use crate::storage::Storage;
@@ -356,10 +357,39 @@ impl Tensor {
         inverse: impl FnOnce() -> Inverse,
         f: impl FnOnce() -> Result<Tensor>,
     ) -> Result<Tensor> {
-        if any_requires_grad(&[self]) {
-            return views::view(name, self, inverse(), f);
+        let out = if any_requires_grad(&[self]) {
+            views::view(name, self, inverse(), f)?
+        } else {
+            f()?
+        };
+        Ok(self.as_view_if_shared(out))
+    }
+
+    /// Marks `out` as a view of `self` when it shares `self`'s storage (so
+    /// in-place writes through it update `self`'s history).
+    fn as_view_if_shared(&self, out: Tensor) -> Tensor {
+        if Arc::ptr_eq(out.storage(), self.storage()) {
+            crate::autograd::inplace::mark_view(out, self)
+        } else {
+            out
         }
-        f()
+    }
+
+    /// Runs view op `f` that selects elements (narrow, select, slices,
+    /// as_strided) and records node `name`, whose backward scatters the
+    /// gradient back to the positions `pos` (computed from the output) read.
+    fn select_op(
+        &self,
+        name: &'static str,
+        f: impl FnOnce() -> Result<Tensor>,
+        pos: impl FnOnce(&Tensor) -> Result<Tensor>,
+    ) -> Result<Tensor> {
+        let out = if any_requires_grad(&[self]) {
+            crate::autograd::formulas::index::gathered(name, self, f, pos)?
+        } else {
+            f()?
+        };
+        Ok(self.as_view_if_shared(out))
     }
     /// Address of the first element.
     pub fn data_ptr(&self) -> usize {
@@ -694,13 +724,39 @@ impl Tensor {
     /// # }
     /// ```
     pub fn narrow(&self, dim: i64, start: i64, length: i64) -> Result<Tensor> {
-        Ok(self.with_layout(self.layout().narrow(dim, start, length)?))
+        let l = self.layout().narrow(dim, start, length)?;
+        self.select_op(
+            "SliceBackward0",
+            || Ok(self.with_layout(l)),
+            |_| positions(self, |a| a.narrow(dim, start, length)),
+        )
+    }
+
+    /// A view of `start..end` by `step` along dim `d` (basic slicing).
+    pub fn slice(
+        &self,
+        d: usize,
+        start: Option<i64>,
+        end: Option<i64>,
+        step: i64,
+    ) -> Result<Tensor> {
+        let l = self.layout().slice(d, start, end, step)?;
+        self.select_op(
+            "SliceBackward0",
+            || Ok(self.with_layout(l)),
+            |_| positions(self, |a| a.slice(d, start, end, step)),
+        )
     }
 
     /// A view of position `index` (negative counts from the end) along `dim`,
     /// which is removed; see [`Tensor::narrow`] for an example.
     pub fn select(&self, dim: i64, index: i64) -> Result<Tensor> {
-        Ok(self.with_layout(self.layout().select(dim, index)?))
+        let l = self.layout().select(dim, index)?;
+        self.select_op(
+            "SelectBackward0",
+            || Ok(self.with_layout(l)),
+            |_| positions(self, |a| a.select(dim, index)),
+        )
     }
 
     /// A view with a new size-1 dim at position `dim`. [`Tensor::squeeze`] removes
@@ -792,7 +848,12 @@ impl Tensor {
             strides: strides.to_vec(),
             offset: offset.unwrap_or(self.offset()),
         };
-        Tensor::from_storage(self.0.storage.clone(), layout, self.dtype())
+        let out = Tensor::from_storage(self.0.storage.clone(), layout, self.dtype())?;
+        self.select_op(
+            "AsStridedBackward0",
+            || Ok(out.clone()),
+            |o| crate::autograd::formulas::index::positions_in_base(o, self),
+        )
     }
 
     /// Same storage, no autograd history: `requires_grad` is false.
@@ -870,7 +931,18 @@ impl Tensor {
     /// # }
     /// ```
     pub fn copy_from(&self, src: &Tensor) -> Result<()> {
+        use crate::autograd::inplace;
+        if inplace::must_record(self, &[src]) {
+            inplace::check_target(self)?;
+            self.copy_raw(src)?;
+            return inplace::record_copy(self, src);
+        }
         self.check_inplace()?;
+        self.copy_raw(src)
+    }
+
+    /// `copy_` without autograd: the values of `src` written into `self`.
+    pub(crate) fn copy_raw(&self, src: &Tensor) -> Result<()> {
         if !self.storage().writable() {
             return Err(Error::Runtime(
                 "cannot write into a read-only tensor".into(),
@@ -918,29 +990,35 @@ impl Tensor {
         Ok(())
     }
 
-    /// In-place writes into a tensor that requires grad are refused while
-    /// grad mode is on: PyTorch's rule for leaves; for non-leaves PyTorch
-    /// would rebase the history, which is not implemented yet.
+    /// PyTorch's refusal of in-place writes into a leaf that requires grad
+    /// (or a view of one) while grad mode is on.
     pub(crate) fn check_inplace(&self) -> Result<()> {
-        if self.requires_grad() && crate::autograd::is_grad_enabled() {
-            if self.is_leaf() {
-                return Err(Error::Runtime(
-                    "a leaf Variable that requires grad is being used in an in-place operation."
-                        .into(),
-                ));
-            }
-            return Err(Error::NotImplemented(
-                "in-place operations on tensors that require grad are not supported yet; use the out-of-place op".into(),
-            ));
-        }
-        Ok(())
+        crate::autograd::inplace::check_target(self)
     }
 
-    /// Fills every element with `value`.
+    /// Fills every element with `value` (`fill_`; `FillBackward2` in a graph).
     ///
     /// See [`Tensor::copy_from`] for an example.
     pub fn fill(&self, value: Scalar) -> Result<()> {
-        self.copy_from(&Tensor::scalar(value, self.dtype()))
+        self.fill_named(value, "FillBackward2")
+    }
+
+    /// `zero_()` (`ZeroBackward0` in a graph).
+    pub fn zero_(&self) -> Result<()> {
+        self.fill_named(Scalar::Int(0), "ZeroBackward0")
+    }
+
+    fn fill_named(&self, value: Scalar, name: &'static str) -> Result<()> {
+        use crate::autograd::inplace;
+        let v = Tensor::scalar(value, self.dtype());
+        if inplace::must_record(self, &[]) {
+            inplace::check_target(self)?;
+            self.copy_raw(&v)?;
+            // Every element is replaced by a constant: no gradient flows back.
+            let pos = crate::autograd::formulas::index::arange_like(self)?;
+            return inplace::record_overwrite(name, self, pos, None, false);
+        }
+        self.copy_from(&v)
     }
 }
 

@@ -16,6 +16,8 @@ pub(crate) struct AutogradMeta {
     /// A leaf's `AccumulateGrad`, held weakly: the graph owns it.
     pub(crate) accumulator: Mutex<Weak<AccumulateGrad>>,
     pub(crate) retains_grad: AtomicBool,
+    /// Set on views: their base, for in-place ops (see `inplace`).
+    pub(crate) view: Mutex<Option<super::inplace::ViewInfo>>,
 }
 
 /// C++ type names PyTorch uses in gradient dtype errors.
@@ -65,6 +67,7 @@ impl Tensor {
 
     /// The node that computed this tensor (`None` for leaves).
     pub fn grad_fn(&self) -> Option<Arc<dyn Node>> {
+        super::inplace::refresh_view(self);
         self.autograd_meta()
             .grad_fn
             .lock()
@@ -154,6 +157,7 @@ impl Tensor {
     /// Where a gradient for this tensor goes: its `grad_fn`, or its
     /// accumulator when it is a leaf that requires grad.
     pub fn gradient_edge(&self) -> Option<Edge> {
+        super::inplace::refresh_view(self);
         if let Some(e) = self.autograd_meta().grad_fn.lock().unwrap().clone() {
             return Some(e);
         }

@@ -26,8 +26,9 @@ mod accumulate;
 mod engine;
 pub(crate) mod formulas;
 mod grad_mode;
+pub(crate) mod inplace;
 mod meta;
-mod node;
+pub(crate) mod node;
 mod record;
 mod saved;
 

@@ -416,6 +416,18 @@ pub fn where_<'a>(
     b: impl Into<Operand<'a>>,
 ) -> Result<Tensor> {
     let (a, b) = (a.into(), b.into());
+    let grad_in = [a, b]
+        .iter()
+        .any(|o| matches!(o, Operand::Tensor(t) if t.requires_grad()));
+    if grad_in && crate::autograd::is_grad_enabled() {
+        return crate::autograd::formulas::select::where_recorded(cond, a, b, || {
+            where_forward(cond, a, b)
+        });
+    }
+    where_forward(cond, a, b)
+}
+
+fn where_forward(cond: &Tensor, a: Operand, b: Operand) -> Result<Tensor> {
     if cond.dtype() != DType::Bool && cond.dtype() != DType::U8 {
         return Err(Error::Runtime(format!(
             "where expected condition to be a boolean tensor, but got a tensor with dtype {}",
@@ -461,6 +473,23 @@ pub fn clamp<'a>(x: &Tensor, min: Option<Operand<'a>>, max: Option<Operand<'a>>)
             "torch.clamp: At least one of 'min' or 'max' must not be None".into(),
         ));
     }
+    let grad_in = x.requires_grad()
+        || [min, max]
+            .iter()
+            .any(|o| matches!(o, Some(Operand::Tensor(t)) if t.requires_grad()));
+    if grad_in && crate::autograd::is_grad_enabled() {
+        return crate::autograd::formulas::select::clamp_recorded(x, min, max, || {
+            clamp_forward(x, min, max)
+        });
+    }
+    clamp_forward(x, min, max)
+}
+
+fn clamp_forward<'a>(
+    x: &Tensor,
+    min: Option<Operand<'a>>,
+    max: Option<Operand<'a>>,
+) -> Result<Tensor> {
     let mut ops = vec![Operand::Tensor(x)];
     ops.extend(min.iter().copied());
     ops.extend(max.iter().copied());
@@ -482,6 +511,8 @@ pub fn clamp<'a>(x: &Tensor, min: Option<Operand<'a>>, max: Option<Operand<'a>>)
 
 /// Writes `result` into `dst` for an in-place op, refusing results of a higher
 /// category than `dst` (e.g. float into an int tensor) as PyTorch does.
+///
+/// In a graph the result's node becomes `dst`'s history (PyTorch's rebase).
 pub fn assign_inplace(dst: &Tensor, result: &Tensor) -> Result<()> {
     let (rd, dd) = (result.dtype(), dst.dtype());
     if rd.category() > dd.category() {
@@ -509,6 +540,9 @@ pub fn assign_inplace(dst: &Tensor, result: &Tensor) -> Result<()> {
             )));
         }
     }
+    if crate::autograd::inplace::must_record(dst, &[result]) {
+        return crate::autograd::inplace::assign_recorded(dst, result);
+    }
     dst.copy_from(result)
 }
 
@@ -519,7 +553,40 @@ pub fn binary_inplace<'a>(x: &'a Tensor, y: impl Into<Operand<'a>>, op: BinaryOp
     if let Operand::Tensor(t) = y {
         x.check_no_partial_overlap(t)?;
     }
+    if crate::autograd::inplace::must_record(x, &[])
+        || matches!(y, Operand::Tensor(t) if t.requires_grad())
+    {
+        crate::autograd::inplace::check_target(x)?;
+        // The formula may save `x`, which is about to be overwritten: it
+        // reads a copy that carries `x`'s history instead.
+        if !matches!(op, BinaryOp::Add | BinaryOp::Sub) && crate::autograd::is_grad_enabled() {
+            let xs = crate::autograd::inplace::snapshot(x);
+            let y = match y {
+                Operand::Tensor(t) if t.same(x) => Operand::Tensor(&xs),
+                other => other,
+            };
+            let r = binary(&xs, y, op)?;
+            return assign_inplace(x, &r);
+        }
+    }
     let r = binary(x, y, op)?;
+    assign_inplace(x, &r)
+}
+
+/// `x.op_()` for a unary op.
+pub fn unary_inplace(x: &Tensor, op: UnaryOp) -> Result<()> {
+    if crate::autograd::inplace::must_record(x, &[]) {
+        crate::autograd::inplace::check_target(x)?;
+        // Formulas that save their input read a copy, as in `binary_inplace`.
+        if matches!(
+            op,
+            UnaryOp::Abs | UnaryOp::Log | UnaryOp::Log1p | UnaryOp::Sin | UnaryOp::Cos
+        ) {
+            let r = unary(&crate::autograd::inplace::snapshot(x), op)?;
+            return assign_inplace(x, &r);
+        }
+    }
+    let r = unary(x, op)?;
     assign_inplace(x, &r)
 }
 

@@ -8,5 +8,6 @@ pub mod real;
 pub mod reduce;
 pub mod rows;
 pub mod shape;
+pub mod take;
 
 pub use math::{BinaryOp, Operand, UnaryOp};

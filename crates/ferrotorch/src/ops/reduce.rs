@@ -160,6 +160,28 @@ pub fn prod(t: &Tensor, dim: Option<i64>, keepdim: bool, dtype: Option<DType>) -
         Some(d) => t.to_dtype(d)?,
         None => t.clone(),
     };
+    if crate::autograd::any_requires_grad(&[&t]) {
+        use crate::autograd::formulas::reduce::{stat, Stat};
+        let dims: Vec<i64> = dim.into_iter().collect();
+        let name = if dim.is_some() {
+            "ProdBackward1"
+        } else {
+            "ProdBackward0"
+        };
+        return stat(name, Stat::Prod, &t, &dims, keepdim, || {
+            prod_forward(&t, dim, keepdim, dtype)
+        });
+    }
+    prod_forward(&t, dim, keepdim, dtype)
+}
+
+fn prod_forward(
+    t: &Tensor,
+    dim: Option<i64>,
+    keepdim: bool,
+    dtype: Option<DType>,
+) -> Result<Tensor> {
+    let t = t.clone();
     let dims: Vec<i64> = dim.into_iter().collect();
     let mask = reduce_mask(&t, &dims)?;
     let shape = out_shape(&t, &mask, keepdim);
@@ -199,6 +221,19 @@ fn arg_extreme(t: &Tensor, mask: &[bool], keepdim: bool, max: bool) -> Result<(T
 pub fn amax(t: &Tensor, dims: &[i64], keepdim: bool, max: bool) -> Result<Tensor> {
     let mask = reduce_mask(t, dims)?;
     check_nonempty(t, &mask, if max { "amax" } else { "amin" })?;
+    if crate::autograd::any_requires_grad(&[t]) {
+        use crate::autograd::formulas::reduce::{stat, Stat};
+        // All dims at once is `max()`/`min()`; named dims are `amax`/`amin`.
+        let name = match (dims.is_empty(), max) {
+            (true, true) => "MaxBackward1",
+            (true, false) => "MinBackward1",
+            (false, true) => "AmaxBackward0",
+            (false, false) => "AminBackward0",
+        };
+        return stat(name, Stat::Extreme, t, dims, keepdim, || {
+            Ok(arg_extreme(t, &mask, keepdim, max)?.0)
+        });
+    }
     Ok(arg_extreme(t, &mask, keepdim, max)?.0)
 }
 
@@ -225,7 +260,46 @@ pub fn amax(t: &Tensor, dims: &[i64], keepdim: bool, max: bool) -> Result<Tensor
 pub fn max_dim(t: &Tensor, dim: i64, keepdim: bool, max: bool) -> Result<(Tensor, Tensor)> {
     let mask = reduce_mask(t, &[dim])?;
     check_nonempty(t, &mask, if max { "max" } else { "min" })?;
-    arg_extreme(t, &mask, keepdim, max)
+    let (vals, idx) = arg_extreme(t, &mask, keepdim, max)?;
+    if crate::autograd::any_requires_grad(&[t]) {
+        let name = if max { "MaxBackward0" } else { "MinBackward0" };
+        let vals = picked_along(name, t, dim, keepdim, vals, &idx)?;
+        return Ok((vals, idx));
+    }
+    Ok((vals, idx))
+}
+
+/// Records `vals` (taken from `t` at `idx` along `dim`, as `max(dim)`,
+/// `sort` and `topk` do) as op `name` of `t`.
+pub(crate) fn picked_along(
+    name: &'static str,
+    t: &Tensor,
+    dim: i64,
+    keepdim: bool,
+    vals: Tensor,
+    idx: &Tensor,
+) -> Result<Tensor> {
+    use crate::autograd::formulas::index::{gathered, positions};
+    let d = if t.ndim() == 0 {
+        0
+    } else {
+        t.dim_index(dim)? as i64
+    };
+    let shape = vals.shape().to_vec();
+    gathered(
+        name,
+        t,
+        || Ok(vals),
+        |_| {
+            let ik = if keepdim || t.ndim() == 0 {
+                idx.clone()
+            } else {
+                idx.unsqueeze(d)?
+            };
+            let p = positions(t, |a| crate::index::gather(a, d, &ik))?;
+            p.reshape(&shape.iter().map(|&s| s as i64).collect::<Vec<_>>())
+        },
+    )
 }
 
 /// `argmax`/`argmin`, over one dim or the flattened tensor.
@@ -296,6 +370,21 @@ pub fn all_any(t: &Tensor, dims: &[i64], keepdim: bool, any: bool) -> Result<Ten
 /// ```
 pub fn var(t: &Tensor, dims: &[i64], correction: f64, keepdim: bool) -> Result<Tensor> {
     require_float(t, "var")?;
+    if crate::autograd::any_requires_grad(&[t]) {
+        use crate::autograd::formulas::reduce::{stat, Stat};
+        return stat(
+            "VarBackward0",
+            Stat::Var(correction),
+            t,
+            dims,
+            keepdim,
+            || var_forward(t, dims, correction, keepdim),
+        );
+    }
+    var_forward(t, dims, correction, keepdim)
+}
+
+fn var_forward(t: &Tensor, dims: &[i64], correction: f64, keepdim: bool) -> Result<Tensor> {
     let x = t.to_dtype(DType::F64)?;
     let mask = reduce_mask(&x, dims)?;
     let n = reduced_count(&x, &mask) as f64;
@@ -307,12 +396,40 @@ pub fn var(t: &Tensor, dims: &[i64], correction: f64, keepdim: bool) -> Result<T
 }
 
 pub fn std(t: &Tensor, dims: &[i64], correction: f64, keepdim: bool) -> Result<Tensor> {
-    unary(&var(t, dims, correction, keepdim)?, UnaryOp::Sqrt)
+    require_float(t, "std")?;
+    let forward = || unary(&var_forward(t, dims, correction, keepdim)?, UnaryOp::Sqrt);
+    if crate::autograd::any_requires_grad(&[t]) {
+        use crate::autograd::formulas::reduce::{stat, Stat};
+        return stat(
+            "StdBackward0",
+            Stat::Std(correction),
+            t,
+            dims,
+            keepdim,
+            forward,
+        );
+    }
+    forward()
 }
 
 /// Vector p-norm over dims (`p` may be ±inf or 0).
 pub fn norm(t: &Tensor, p: f64, dims: &[i64], keepdim: bool) -> Result<Tensor> {
     require_float(t, "linalg.vector_norm")?;
+    if crate::autograd::any_requires_grad(&[t]) {
+        use crate::autograd::formulas::reduce::{stat, Stat};
+        return stat(
+            "LinalgVectorNormBackward0",
+            Stat::Norm(p),
+            t,
+            dims,
+            keepdim,
+            || norm_forward(t, p, dims, keepdim),
+        );
+    }
+    norm_forward(t, p, dims, keepdim)
+}
+
+fn norm_forward(t: &Tensor, p: f64, dims: &[i64], keepdim: bool) -> Result<Tensor> {
     let a = unary(t, UnaryOp::Abs)?;
     if p.is_infinite() {
         return amax(&a, dims, keepdim, p > 0.0);
@@ -340,6 +457,22 @@ pub fn norm(t: &Tensor, p: f64, dims: &[i64], keepdim: bool) -> Result<Tensor> {
 /// `log(sum(exp(x)))` over dims, stabilised by the max.
 pub fn logsumexp(t: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
     let x = t.to_dtype(t.dtype().to_float())?;
+    if crate::autograd::any_requires_grad(&[&x]) {
+        use crate::autograd::formulas::reduce::{stat, Stat};
+        return stat(
+            "LogsumexpBackward0",
+            Stat::LogSumExp,
+            &x,
+            dims,
+            keepdim,
+            || logsumexp_forward(&x, dims, keepdim),
+        );
+    }
+    logsumexp_forward(&x, dims, keepdim)
+}
+
+fn logsumexp_forward(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
+    let x = x.clone();
     if x.numel() == 0 {
         let s = sum(&unary(&x, UnaryOp::Exp)?, dims, keepdim, None)?;
         return unary(&s, UnaryOp::Log);

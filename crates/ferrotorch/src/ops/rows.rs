@@ -58,6 +58,16 @@ pub fn softmax(t: &Tensor, dim: i64, log: bool, dtype: Option<DType>) -> Result<
         Some(d) => t.to_dtype(d)?,
         None => t.clone(),
     };
+    if x.dtype().is_float() && crate::autograd::any_requires_grad(&[&x]) {
+        return crate::autograd::formulas::rows::softmax(&x, dim, log, || {
+            softmax_forward(&x, dim, log)
+        });
+    }
+    softmax_forward(&x, dim, log)
+}
+
+fn softmax_forward(x: &Tensor, dim: i64, log: bool) -> Result<Tensor> {
+    let x = x.clone();
     if !x.dtype().is_float() {
         return Err(Error::Runtime(format!(
             "\"{}_lastdim_kernel_impl\" not implemented for '{}'",
@@ -85,6 +95,21 @@ pub fn cumulative(t: &Tensor, dim: i64, prod: bool, dtype: Option<DType>) -> Res
         None if t.dtype().is_integral() => t.to_dtype(DType::I64)?,
         None => t.clone(),
     };
+    if crate::autograd::any_requires_grad(&[&x]) {
+        if prod {
+            return crate::autograd::formulas::missing::not_implemented("cumprod", &[&x], || {
+                cumulative_forward(&x, dim, prod)
+            });
+        }
+        return crate::autograd::formulas::rows::cumsum(&x, dim, || {
+            cumulative_forward(&x, dim, prod)
+        });
+    }
+    cumulative_forward(&x, dim, prod)
+}
+
+fn cumulative_forward(x: &Tensor, dim: i64, prod: bool) -> Result<Tensor> {
+    let x = x.clone();
     let d = x.dim_index(dim)?;
     let (r, len) = to_rows(&x, d)?;
     let shape = rows_shape(&x, d);
@@ -120,7 +145,12 @@ pub fn sort(t: &Tensor, dim: i64, descending: bool) -> Result<(Tensor, Tensor)> 
         let (v, i) = rows::sort(r.contiguous_slice::<T>(), len, descending);
         (Tensor::from_vec(v, &shape)?, Tensor::from_vec(i, &shape)?)
     });
-    Ok((from_rows(t, vals, d)?, from_rows(t, idx, d)?))
+    let (vals, idx) = (from_rows(t, vals, d)?, from_rows(t, idx, d)?);
+    if crate::autograd::any_requires_grad(&[t]) {
+        let vals = crate::ops::reduce::picked_along("SortBackward0", t, dim, true, vals, &idx)?;
+        return Ok((vals, idx));
+    }
+    Ok((vals, idx))
 }
 
 /// `topk(k, dim, largest, sorted)` -> (values, indices).
@@ -152,12 +182,22 @@ pub fn topk(t: &Tensor, k: i64, dim: i64, largest: bool) -> Result<(Tensor, Tens
     if k < 0 || k as usize > size {
         return Err(Error::Runtime("selected index k out of range".into()));
     }
-    let (v, i) = sort(t, dim, largest)?;
-    if t.ndim() == 0 {
+    let (v, i) = {
+        let _g = crate::autograd::GradModeGuard::new(false);
+        sort(t, dim, largest)?
+    };
+    let (v, i) = if t.ndim() == 0 {
+        (v, i)
+    } else {
+        let _g = crate::autograd::GradModeGuard::new(false);
+        (
+            v.narrow(d as i64, 0, k)?.contiguous(),
+            i.narrow(d as i64, 0, k)?.contiguous(),
+        )
+    };
+    if crate::autograd::any_requires_grad(&[t]) {
+        let v = crate::ops::reduce::picked_along("TopkBackward0", t, dim, true, v, &i)?;
         return Ok((v, i));
     }
-    Ok((
-        v.narrow(d as i64, 0, k)?.contiguous(),
-        i.narrow(d as i64, 0, k)?.contiguous(),
-    ))
+    Ok((v, i))
 }

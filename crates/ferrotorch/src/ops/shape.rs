@@ -2,6 +2,9 @@
 //! `split`, `chunk`, `unbind`. Splits are views; joins copy into one buffer.
 
 use super::math::{result_type, Operand};
+use crate::autograd::formulas::index::{gathered, join, positions};
+use crate::autograd::inplace::mark_view;
+use crate::autograd::{any_requires_grad, GradModeGuard};
 use crate::{Error, Result, Tensor};
 
 /// `torch.cat(tensors, dim)`, promoting dtypes like PyTorch.
@@ -28,6 +31,44 @@ use crate::{Error, Result, Tensor};
 /// # }
 /// ```
 pub fn cat(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
+    let refs: Vec<&Tensor> = tensors.iter().collect();
+    if !any_requires_grad(&refs) {
+        return cat_forward(tensors, dim);
+    }
+    let out = {
+        let _g = GradModeGuard::new(false);
+        cat_forward(tensors, dim)?
+    };
+    // Each input is a slice of the output along `dim` (skipped empty 1-D
+    // inputs an empty one).
+    let d = if out.ndim() == 0 {
+        0
+    } else {
+        out.dim_index(dim)? as i64
+    };
+    let mut starts = vec![];
+    let mut at = 0i64;
+    for t in tensors {
+        if t.ndim() == 1 && t.numel() == 0 && out.ndim() != 1 {
+            starts.push(None);
+        } else {
+            let len = t.shape()[d as usize] as i64;
+            starts.push(Some((at, len)));
+            at += len;
+        }
+    }
+    join(
+        "CatBackward0",
+        tensors,
+        || Ok(out),
+        |i, all| match starts[i] {
+            Some((s, l)) => all.narrow(d, s, l),
+            None => Tensor::from_vec(Vec::<i64>::new(), &[0]),
+        },
+    )
+}
+
+fn cat_forward(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
     if tensors.is_empty() {
         return Err(Error::Runtime(
             "torch.cat(): expected a non-empty list of Tensors".into(),
@@ -104,11 +145,35 @@ pub fn stack(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
         }
     }
     let d = ferrotorch_core::normalize_dim(dim, tensors[0].ndim() + 1)?;
-    let parts: Vec<Tensor> = tensors
-        .iter()
-        .map(|t| t.unsqueeze(d as i64))
-        .collect::<Result<_>>()?;
-    cat(&parts, d as i64)
+    let forward = || {
+        let _g = GradModeGuard::new(false);
+        let parts: Vec<Tensor> = tensors
+            .iter()
+            .map(|t| t.unsqueeze(d as i64))
+            .collect::<Result<_>>()?;
+        cat_forward(&parts, d as i64)
+    };
+    let refs: Vec<&Tensor> = tensors.iter().collect();
+    if !any_requires_grad(&refs) {
+        return forward();
+    }
+    join("StackBackward0", tensors, forward, |i, all| {
+        all.select(d as i64, i as i64)
+    })
+}
+
+/// A piece of `t` made by view op `f` (split, chunk, unbind), recorded as
+/// node `name` whose gradient goes back to the positions `f` selects.
+fn piece(name: &'static str, t: &Tensor, f: impl Fn(&Tensor) -> Result<Tensor>) -> Result<Tensor> {
+    if !any_requires_grad(&[t]) {
+        return f(t);
+    }
+    let out = {
+        let _g = GradModeGuard::new(false);
+        f(t)?
+    };
+    let out = gathered(name, t, || Ok(out), |_| positions(t, &f))?;
+    Ok(mark_view(out, t))
 }
 
 fn atleast(t: &Tensor, n: usize) -> Result<Tensor> {
@@ -195,7 +260,10 @@ pub fn split(t: &Tensor, size: usize, dim: i64) -> Result<Vec<Tensor>> {
     let mut s = 0;
     while s < n {
         let len = size.min(n - s);
-        out.push(t.narrow(d as i64, s as i64, len as i64)?);
+        let start = s as i64;
+        out.push(piece("SplitBackward0", t, |a| {
+            a.narrow(d as i64, start, len as i64)
+        })?);
         s += len;
     }
     Ok(out)
@@ -215,7 +283,10 @@ pub fn split_sizes(t: &Tensor, sizes: &[usize], dim: i64) -> Result<Vec<Tensor>>
     let mut out = vec![];
     let mut s = 0;
     for &len in sizes {
-        out.push(t.narrow(d as i64, s as i64, len as i64)?);
+        let start = s as i64;
+        out.push(piece("SplitWithSizesBackward0", t, |a| {
+            a.narrow(d as i64, start, len as i64)
+        })?);
         s += len;
     }
     Ok(out)
@@ -238,6 +309,6 @@ pub fn unbind(t: &Tensor, dim: i64) -> Result<Vec<Tensor>> {
     require_dims(t, dim)?;
     let d = t.dim_index(dim)?;
     (0..t.shape()[d])
-        .map(|i| t.select(d as i64, i as i64))
+        .map(|i| piece("UnbindBackward0", t, |a| a.select(d as i64, i as i64)))
         .collect()
 }

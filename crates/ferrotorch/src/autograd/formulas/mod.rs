@@ -3,8 +3,12 @@
 //! they are differentiable themselves.
 
 pub(crate) mod elementwise;
+pub(crate) mod index;
 pub(crate) mod linalg;
+pub(crate) mod missing;
 pub(crate) mod reduce;
+pub(crate) mod rows;
+pub(crate) mod select;
 pub(crate) mod views;
 
 use crate::ops::reduce::sum;
