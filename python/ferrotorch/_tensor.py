@@ -110,7 +110,8 @@ def backward(self: Tensor, gradient: Tensor | None = None, retain_graph: bool | 
             again. Defaults to ``create_graph``.
         create_graph (bool, optional): record the backward pass (for
             higher-order derivatives). Default: ``False``.
-        inputs: not supported yet.
+        inputs (Tensor or sequence of Tensor, optional): accumulate only into
+            these tensors' ``.grad``. Default: every leaf.
     """
     from . import autograd
 
