@@ -110,8 +110,14 @@ def backward(self: Tensor, gradient: Tensor | None = None, retain_graph: bool | 
             again. Defaults to ``create_graph``.
         create_graph (bool, optional): record the backward pass (for
             higher-order derivatives). Default: ``False``.
-        inputs: not supported yet.
+        inputs (Tensor or sequence of Tensor, optional): accumulate only into
+            these tensors' ``.grad``. Default: every leaf.
     """
+    if gradient is None and inputs is None:
+        # The common call, straight to the engine (checks happen in Rust).
+        retain = create_graph if retain_graph is None else retain_graph
+        _C._backward((self,), (None,), bool(retain), bool(create_graph), ())
+        return
     from . import autograd
 
     autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)

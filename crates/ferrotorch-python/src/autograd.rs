@@ -4,18 +4,66 @@
 
 use crate::errors::IntoPyResult;
 use crate::tensor::PyTensor;
-use ferrotorch::autograd::{self, Node};
+use ferrotorch::autograd::{self, Edge, Node};
 use ferrotorch::Tensor;
 use ferrotorch_python_macros::catch_panics;
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyInt, PyTuple};
 use std::sync::Arc;
 
 /// A backward node (`y.grad_fn`): `name()`, `next_functions`, and for an
 /// `AccumulateGrad` node its leaf as `variable`.
-#[pyclass(name = "Node", module = "ferrotorch.autograd.graph", frozen)]
+#[pyclass(name = "Node", module = "ferrotorch.autograd.graph", frozen, weakref)]
 pub struct PyNode {
     pub node: Arc<dyn Node>,
+}
+
+/// Live Python objects of graph nodes by node address, held weakly: while
+/// one lives it keeps its node (and so the address) alive.
+static NODE_OBJECTS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// The one Python object of `node`: the `ctx` of a custom Function, else a
+/// `PyNode`, the same object as long as it is alive (`y.grad_fn is y.grad_fn`).
+pub fn node_object(py: Python<'_>, node: Arc<dyn Node>) -> PyResult<Py<PyAny>> {
+    if let Some(ctx) = crate::function::ctx_of(py, &*node) {
+        return Ok(ctx);
+    }
+    let cache = NODE_OBJECTS
+        .get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+            Ok(py
+                .import("weakref")?
+                .getattr("WeakValueDictionary")?
+                .call0()?
+                .unbind())
+        })?
+        .bind(py);
+    let key = PyInt::new(py, Arc::as_ptr(&node) as *const () as usize);
+    let found = cache.call_method1("get", (&key,))?;
+    if !found.is_none() {
+        return Ok(found.unbind());
+    }
+    let obj = Py::new(py, PyNode { node })?.into_any();
+    cache.set_item(key, &obj)?;
+    Ok(obj)
+}
+
+/// `next_functions`: `((node or None, input_nr), ...)`.
+pub fn next_functions<'py>(
+    py: Python<'py>,
+    edges: &[Option<Edge>],
+) -> PyResult<Bound<'py, PyTuple>> {
+    let items = edges
+        .iter()
+        .map(|e| {
+            let pair: (Option<Py<PyAny>>, usize) = match e {
+                Some(e) => (Some(node_object(py, e.node.clone())?), e.input_nr),
+                None => (None, 0),
+            };
+            pair.into_pyobject(py)
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    PyTuple::new(py, items)
 }
 
 impl PyNode {
@@ -27,30 +75,17 @@ impl PyNode {
 #[catch_panics]
 #[pymethods]
 impl PyNode {
+    /// PyTorch's name; the accumulator's is its C++ name (its `repr` is not).
     fn name(&self) -> String {
+        if self.node.variable().is_some() {
+            return "torch::autograd::AccumulateGrad".into();
+        }
         self.node.name().to_string()
     }
     /// `((node or None, input_nr), ...)`, one pair per differentiable input.
     #[getter]
     fn next_functions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        let items = self
-            .node
-            .next_edges()
-            .iter()
-            .map(|e| {
-                let pair: (Option<PyNode>, usize) = match e {
-                    Some(e) => (
-                        Some(PyNode {
-                            node: e.node.clone(),
-                        }),
-                        e.input_nr,
-                    ),
-                    None => (None, 0),
-                };
-                pair.into_pyobject(py)
-            })
-            .collect::<PyResult<Vec<_>>>()?;
-        PyTuple::new(py, items)
+        next_functions(py, self.node.next_edges())
     }
     /// The leaf tensor of an `AccumulateGrad` node.
     #[getter]
@@ -84,7 +119,8 @@ fn opt_tensors(list: &[Option<Bound<'_, PyTensor>>]) -> Vec<Option<Tensor>> {
         .collect()
 }
 
-/// `torch.autograd.backward` on already-normalised arguments.
+/// `torch.autograd.backward` on already-normalised arguments (`inputs` empty:
+/// accumulate into every leaf).
 #[catch_panics]
 #[pyfunction]
 pub fn _backward(
@@ -92,12 +128,14 @@ pub fn _backward(
     grad_tensors: Vec<Option<Bound<'_, PyTensor>>>,
     retain_graph: bool,
     create_graph: bool,
+    inputs: Vec<Bound<'_, PyTensor>>,
 ) -> PyResult<()> {
-    autograd::backward(
+    autograd::backward_to(
         &tensors(&tensors_),
         &opt_tensors(&grad_tensors),
         retain_graph,
         create_graph,
+        &tensors(&inputs),
     )
     .py()
 }

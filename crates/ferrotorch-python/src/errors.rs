@@ -7,10 +7,31 @@ use pyo3::exceptions::{
     PyIndexError, PyNotImplementedError, PyRuntimeError, PyTypeError, PyValueError,
 };
 use pyo3::{PyErr, PyResult};
+use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+
+thread_local! {
+    // A Python exception raised inside a callback the Rust engine made (a
+    // hook, a custom Function's backward), with the message the Rust error
+    // carried out of the engine: `to_py` re-raises the original exception.
+    static PENDING: RefCell<Option<(String, PyErr)>> = const { RefCell::new(None) };
+}
+
+/// Carries `err` through Rust code as an [`Error`]; converting that error
+/// back with [`to_py`] on this thread gives `err` itself (type, traceback).
+pub fn stash(err: PyErr) -> Error {
+    let msg = format!("Python exception in autograd callback: {err}");
+    PENDING.with(|p| *p.borrow_mut() = Some((msg.clone(), err)));
+    Error::Runtime(msg)
+}
 
 pub fn to_py(e: Error) -> PyErr {
     let msg = e.to_string();
+    if let Some((m, err)) = PENDING.with(|p| p.borrow_mut().take()) {
+        if m == msg {
+            return err;
+        }
+    }
     match e.kind() {
         ErrorKind::Runtime => PyRuntimeError::new_err(msg),
         ErrorKind::Index => PyIndexError::new_err(msg),

@@ -9,8 +9,10 @@ mod convert;
 mod dlpack;
 mod dtype;
 mod errors;
+mod function;
 mod functions;
 mod generator;
+mod hooks;
 mod numpy;
 mod tensor;
 
@@ -24,6 +26,8 @@ fn _C(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<dtype::PyDevice>()?;
     m.add_class::<generator::PyGenerator>()?;
     m.add_class::<autograd::PyNode>()?;
+    m.add_class::<function::FunctionBase>()?;
+    m.add_class::<hooks::RemovableHandle>()?;
     for dt in ferrotorch::DType::ALL {
         m.add(dt.name(), dtype::dtype_obj(py, dt))?;
     }
@@ -53,6 +57,8 @@ fn _C(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::_result_type, m)?)?;
     m.add_function(wrap_pyfunction!(autograd::_backward, m)?)?;
     m.add_function(wrap_pyfunction!(autograd::_grad, m)?)?;
+    m.add_function(wrap_pyfunction!(function::_function_wrap, m)?)?;
+    m.add_function(wrap_pyfunction!(function::_needs_input_grad, m)?)?;
     m.add_function(wrap_pyfunction!(autograd::is_grad_enabled, m)?)?;
     m.add_function(wrap_pyfunction!(autograd::_set_grad_enabled, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_panic_for_tests, m)?)?;

@@ -13,17 +13,26 @@ use ferrotorch_python_macros::catch_panics;
 use pyo3::exceptions::{PyIndexError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyEllipsis, PyList, PySlice, PyTuple};
+use std::sync::Mutex;
 
 #[pyclass(name = "Tensor", module = "ferrotorch", subclass, frozen, weakref)]
 pub struct PyTensor {
     pub t: Tensor,
+    /// The Python object last returned for `.grad`, so that `x.grad is
+    /// x.grad` while the gradient tensor stays the same.
+    grad_obj: Mutex<Option<Py<PyTensor>>>,
 }
 
 impl PyTensor {
     pub fn wrap(t: Tensor) -> PyTensor {
-        PyTensor { t }
+        PyTensor {
+            t,
+            grad_obj: Mutex::new(None),
+        }
     }
 }
+
+const NON_LEAF_GRAD: &str = "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information.";
 
 /// Runs `f` without the GIL when the work is large enough to be worth it.
 pub fn heavy<T: Send>(py: Python<'_>, numel: usize, f: impl FnOnce() -> T + Send) -> T {
@@ -297,7 +306,28 @@ impl PyTensor {
     }
     #[getter]
     fn get_grad(&self, py: Python<'_>) -> PyResult<Option<Py<PyTensor>>> {
-        self.t.grad().map(|g| wrap(py, g)).transpose()
+        let grad = self.t.grad();
+        let mut cache = self.grad_obj.lock().unwrap();
+        let Some(g) = grad else {
+            *cache = None;
+            if !self.t.is_leaf() && !self.t.retains_grad() {
+                PyErr::warn(
+                    py,
+                    &py.get_type::<pyo3::exceptions::PyUserWarning>(),
+                    &std::ffi::CString::new(NON_LEAF_GRAD).unwrap(),
+                    1,
+                )?;
+            }
+            return Ok(None);
+        };
+        if let Some(obj) = cache.as_ref() {
+            if obj.get().t.same(&g) {
+                return Ok(Some(obj.clone_ref(py)));
+            }
+        }
+        let obj = wrap(py, g)?;
+        *cache = Some(obj.clone_ref(py));
+        Ok(Some(obj))
     }
     #[setter]
     fn set_grad(&self, value: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
@@ -305,7 +335,12 @@ impl PyTensor {
             None => None,
             Some(v) if v.is_none() => None,
             Some(v) => match v.cast::<PyTensor>() {
-                Ok(t) => Some(t.get().t.clone()),
+                Ok(t) => {
+                    // Reading `.grad` back gives this very object.
+                    self.t.set_grad(Some(t.get().t.clone())).py()?;
+                    *self.grad_obj.lock().unwrap() = Some(t.clone().unbind());
+                    return Ok(());
+                }
                 Err(_) => {
                     return Err(PyTypeError::new_err(format!(
                         "assigned grad expected to be a Tensor or None but got grad of type {}",
@@ -319,9 +354,18 @@ impl PyTensor {
     fn retain_grad(&self) -> PyResult<()> {
         self.t.retain_grad().py()
     }
+    /// Registers a backward hook `hook(grad) -> Tensor or None`.
+    fn register_hook(&self, hook: &Bound<'_, PyAny>) -> PyResult<crate::hooks::RemovableHandle> {
+        crate::hooks::register(&self.t, hook)
+    }
     #[getter]
     fn retains_grad(&self) -> bool {
         self.t.retains_grad()
+    }
+    /// The version counter of the storage (bumped by in-place writes).
+    #[getter]
+    fn _version(&self) -> u64 {
+        self.t.storage().version()
     }
     #[getter]
     fn output_nr(&self) -> usize {
@@ -341,10 +385,11 @@ impl PyTensor {
         Ok(slf.clone().into_any().unbind())
     }
     #[getter]
-    fn grad_fn(&self) -> Option<crate::autograd::PyNode> {
+    fn grad_fn(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
         self.t
             .grad_fn()
-            .map(|node| crate::autograd::PyNode { node })
+            .map(|node| crate::autograd::node_object(py, node))
+            .transpose()
     }
     fn item<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         scalar_to_py(py, self.t.item().py()?)

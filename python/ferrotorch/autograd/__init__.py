@@ -8,6 +8,7 @@ from typing import Sequence, Union
 
 from .. import _C
 from .._C import Tensor
+from .function import Function, FunctionCtx
 from .gradcheck import GradcheckError, gradcheck
 from .grad_mode import (
     enable_grad,
@@ -22,7 +23,8 @@ _TensorOrTensors = Union[Tensor, Sequence[Tensor]]
 
 __all__ = [
     "backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
-    "is_grad_enabled", "is_inference_mode_enabled", "gradcheck", "GradcheckError",
+    "is_grad_enabled", "is_inference_mode_enabled", "gradcheck", "GradcheckError", "Function",
+    "FunctionCtx",
 ]
 
 
@@ -69,17 +71,22 @@ def backward(
         create_graph (bool, optional): record the backward pass, allowing
             higher-order derivatives. Default: ``False``.
         grad_variables: deprecated alias of ``grad_tensors``.
-        inputs: not supported yet (accumulates into all leaves).
+        inputs (Tensor or sequence of Tensor, optional): accumulate only into
+            these tensors' ``.grad`` (leaves or not); only the part of the
+            graph leading to them runs. Default: every leaf.
     """
+    ins = []
     if inputs is not None:
-        raise NotImplementedError("torch.autograd.backward(inputs=...) is not supported yet")
+        ins = _as_list(inputs, "inputs")
+        if not ins:
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     if grad_variables is not None:
         grad_tensors = grad_variables
     outs = _as_list(tensors, "tensors")
     grads = _grads_for(outs, grad_tensors, "grad_tensors")
     if retain_graph is None:
         retain_graph = create_graph
-    _C._backward(outs, grads, bool(retain_graph), bool(create_graph))
+    _C._backward(outs, grads, bool(retain_graph), bool(create_graph), ins)
 
 
 def grad(

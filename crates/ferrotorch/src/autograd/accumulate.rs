@@ -3,10 +3,11 @@
 //! the leaf shares one node (and `next_functions` shows the same object).
 
 use super::grad_mode::is_grad_enabled;
+use super::hooks::PreHooks;
 use super::node::{Edge, Node};
 use crate::ops::math::{binary, binary_inplace, BinaryOp};
 use crate::{Result, Tensor};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 pub struct AccumulateGrad {
     variable: Tensor,
@@ -42,6 +43,10 @@ impl Node for AccumulateGrad {
     }
     fn variable(&self) -> Option<Tensor> {
         Some(self.variable.clone())
+    }
+    // A leaf's hooks live on the leaf, so they exist before this node does.
+    fn pre_hooks_slot(&self) -> Option<&OnceLock<PreHooks>> {
+        Some(&self.variable.autograd_meta().hooks)
     }
 }
 

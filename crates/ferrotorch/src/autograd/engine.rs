@@ -5,10 +5,11 @@
 
 use super::accumulate::accumulate_into;
 use super::grad_mode::GradModeGuard;
+use super::hooks::run_pre_hooks;
 use super::node::{Edge, Node};
 use crate::ops::math::{binary, BinaryOp};
 use crate::{Error, Result, Tensor};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// `torch.autograd.backward`: accumulates d(tensors)/d(leaf) (weighted by
@@ -20,9 +21,58 @@ pub fn backward(
     retain_graph: bool,
     create_graph: bool,
 ) -> Result<()> {
+    backward_to(tensors, grad_tensors, retain_graph, create_graph, &[])
+}
+
+/// [`backward`] that accumulates only into `inputs` (leaves or not) when
+/// that is not empty (`backward(inputs=...)`); only the part of the graph
+/// leading to them runs.
+///
+/// ```
+/// use ferrotorch::autograd::backward_to;
+/// use ferrotorch::ops::math::{binary, BinaryOp};
+/// use ferrotorch::Tensor;
+/// # fn main() -> ferrotorch::Result<()> {
+/// let a = Tensor::from_vec(vec![2.0f32], &[1])?;
+/// let b = Tensor::from_vec(vec![5.0f32], &[1])?;
+/// a.set_requires_grad(true)?;
+/// b.set_requires_grad(true)?;
+/// let y = binary(&a, &b, BinaryOp::Mul)?;
+/// backward_to(&[y], &[None], false, false, &[b.clone()])?;
+/// assert!(a.grad().is_none());
+/// assert_eq!(b.grad().unwrap().to_vec::<f32>()?, [2.0]);
+/// # Ok(())
+/// # }
+/// ```
+pub fn backward_to(
+    tensors: &[Tensor],
+    grad_tensors: &[Option<Tensor>],
+    retain_graph: bool,
+    create_graph: bool,
+    inputs: &[Tensor],
+) -> Result<()> {
     let roots = root_edges(tensors)?;
     let grads = root_grads(tensors, grad_tensors)?;
-    execute(&roots, grads, retain_graph, create_graph, &[], true)?;
+    if inputs.is_empty() {
+        execute(&roots, grads, retain_graph, create_graph, &[], true)?;
+        return Ok(());
+    }
+    let captures = inputs
+        .iter()
+        .map(|t| {
+            // PyTorch retains the grad of each input, hence its wording.
+            t.gradient_edge().ok_or_else(|| {
+                Error::Runtime("can't retain_grad on Tensor that has requires_grad=False".into())
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let found = execute(&roots, grads, retain_graph, create_graph, &captures, false)?;
+    let _mode = GradModeGuard::new(create_graph);
+    for (t, g) in inputs.iter().zip(found) {
+        if let Some(g) = g {
+            accumulate_into(t, g)?;
+        }
+    }
     Ok(())
 }
 
@@ -181,6 +231,8 @@ fn execute(
         let p = pending.get_mut(&r.node_id()).expect("root was discovered");
         add_grad(&mut p.grads, r.input_nr, g)?;
     }
+    // With captures, only nodes on a path to one of them matter.
+    let reach = (!captures.is_empty() || !accumulate).then(|| reaching(&pending, captures));
     let mut ready: Vec<usize> = pending
         .iter()
         .filter(|(_, p)| p.deps == 0)
@@ -191,6 +243,12 @@ fn execute(
         let p = pending.get_mut(&id).expect("ready node is pending");
         let node = p.node.clone();
         let grads = std::mem::take(&mut p.grads);
+        let reached = reach.as_ref().is_none_or(|r| r.contains(&id));
+        if !reached {
+            release_edges(&node, &mut pending, &mut ready);
+            continue;
+        }
+        let grads = run_pre_hooks(&*node, grads)?;
         for (c, slot) in captures.iter().zip(captured.iter_mut()) {
             if c.node_id() == id {
                 if let Some(g) = grads.get(c.input_nr).cloned().flatten() {
@@ -203,13 +261,16 @@ fn execute(
                 accumulate_into(&t, g)?;
             }
         }
-        let is_leaf_node = node.variable().is_some();
-        let outs = if is_leaf_node && !accumulate {
-            vec![]
-        } else {
-            node.apply(grads)?
+        let run = match &reach {
+            None => true,
+            Some(r) => node
+                .next_edges()
+                .iter()
+                .flatten()
+                .any(|e| r.contains(&e.node_id())),
         };
-        if !retain_graph {
+        let outs = if run { node.apply(grads)? } else { vec![] };
+        if run && !retain_graph {
             node.release_saved();
         }
         let mut outs = outs.into_iter();
@@ -229,6 +290,58 @@ fn execute(
         }
     }
     Ok(captured)
+}
+
+/// Passes no gradient along `node`'s edges (a node that need not run).
+fn release_edges(
+    node: &Arc<dyn Node>,
+    pending: &mut HashMap<usize, Pending>,
+    ready: &mut Vec<usize>,
+) {
+    for e in node.next_edges().iter().flatten() {
+        let p = pending
+            .get_mut(&e.node_id())
+            .expect("edge target discovered");
+        p.deps -= 1;
+        if p.deps == 0 {
+            ready.push(e.node_id());
+        }
+    }
+}
+
+/// The nodes from which some capture can be reached (the captures included):
+/// children before parents via a topological order of the discovered graph.
+fn reaching(pending: &HashMap<usize, Pending>, captures: &[Edge]) -> HashSet<usize> {
+    let mut deps: HashMap<usize, usize> = pending.iter().map(|(&id, p)| (id, p.deps)).collect();
+    let mut ready: Vec<usize> = deps
+        .iter()
+        .filter(|(_, &d)| d == 0)
+        .map(|(&id, _)| id)
+        .collect();
+    let mut order = Vec::with_capacity(pending.len());
+    while let Some(id) = ready.pop() {
+        order.push(id);
+        for e in pending[&id].node.next_edges().iter().flatten() {
+            let d = deps.get_mut(&e.node_id()).expect("edge target discovered");
+            *d -= 1;
+            if *d == 0 {
+                ready.push(e.node_id());
+            }
+        }
+    }
+    let mut reach: HashSet<usize> = captures.iter().map(Edge::node_id).collect();
+    for id in order.into_iter().rev() {
+        if pending[&id]
+            .node
+            .next_edges()
+            .iter()
+            .flatten()
+            .any(|e| reach.contains(&e.node_id()))
+        {
+            reach.insert(id);
+        }
+    }
+    reach
 }
 
 fn new_pending(node: &Arc<dyn Node>) -> Pending {

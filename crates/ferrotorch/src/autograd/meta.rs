@@ -2,10 +2,11 @@
 //! `grad`, `grad_fn`, `is_leaf`, `retain_grad`, `detach_`, `backward`.
 
 use super::accumulate::AccumulateGrad;
+use super::hooks::{GradHook, HookHandle, PreHooks};
 use super::node::{Edge, Node};
 use crate::{DType, Error, Result, Tensor};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 #[derive(Default)]
 pub(crate) struct AutogradMeta {
@@ -18,6 +19,8 @@ pub(crate) struct AutogradMeta {
     pub(crate) retains_grad: AtomicBool,
     /// Set on views: their base, for in-place ops (see `inplace`).
     pub(crate) view: Mutex<Option<super::inplace::ViewInfo>>,
+    /// A leaf's gradient hooks (created on first `register_hook`).
+    pub(crate) hooks: OnceLock<PreHooks>,
 }
 
 /// C++ type names PyTorch uses in gradient dtype errors.
@@ -110,6 +113,67 @@ impl Tensor {
     /// Whether a non-leaf keeps its gradient (`retain_grad` was called).
     pub fn retains_grad(&self) -> bool {
         self.autograd_meta().retains_grad.load(Ordering::Relaxed)
+    }
+
+    /// Registers `hook` on the gradient of this tensor (`register_hook`): it
+    /// runs before the gradient is used and may return a replacement.
+    ///
+    /// ```
+    /// use ferrotorch::ops::math::{binary, BinaryOp};
+    /// use ferrotorch::Tensor;
+    /// use std::sync::Arc;
+    /// # fn main() -> ferrotorch::Result<()> {
+    /// let x = Tensor::from_vec(vec![1.0f32, 2.0], &[2])?;
+    /// x.set_requires_grad(true)?;
+    /// let y = binary(&x, 3.0, BinaryOp::Mul)?;
+    /// // Doubles the gradient reaching y.
+    /// let h = y.register_hook(Arc::new(|g: &Tensor| binary(g, 2.0, BinaryOp::Mul).map(Some)))?;
+    /// let v = Tensor::from_vec(vec![1.0f32, 1.0], &[2])?;
+    /// y.backward(Some(&v), true, false)?;
+    /// assert_eq!(x.grad().unwrap().to_vec::<f32>()?, [6.0, 6.0]);
+    /// h.remove();
+    /// x.set_grad(None)?;
+    /// y.backward(Some(&v), false, false)?;
+    /// assert_eq!(x.grad().unwrap().to_vec::<f32>()?, [3.0, 3.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn register_hook(&self, hook: Arc<dyn GradHook>) -> Result<HookHandle> {
+        if !self.requires_grad() {
+            return Err(Error::Runtime(
+                "cannot register a hook on a tensor that doesn't require gradient".into(),
+            ));
+        }
+        let edge = self.autograd_meta().grad_fn.lock().unwrap().clone();
+        match edge {
+            // A non-leaf's hooks stay with its node (they outlive the tensor).
+            Some(e) => match e.node.pre_hooks_slot() {
+                Some(slot) => Ok(slot.get_or_init(PreHooks::default).add(e.input_nr, hook)),
+                None => Err(Error::NotImplemented(format!(
+                    "register_hook is not supported on outputs of {}",
+                    e.node.name()
+                ))),
+            },
+            None => Ok(self
+                .autograd_meta()
+                .hooks
+                .get_or_init(PreHooks::default)
+                .add(0, hook)),
+        }
+    }
+
+    /// Makes this tensor output `edge.input_nr` of `edge.node` (and so
+    /// require grad), for nodes built outside this crate, such as custom
+    /// functions defined in Python.
+    pub fn set_gradient_edge(&self, edge: Edge) -> Result<()> {
+        if !self.dtype().is_float() {
+            return Err(Error::Runtime(
+                "only Tensors of floating point dtype can require gradients".into(),
+            ));
+        }
+        *self.autograd_meta().grad_fn.lock().unwrap() = Some(edge);
+        self.set_requires_grad_flag(true);
+        Ok(())
     }
 
     /// Detaches in place: no `grad_fn`, `requires_grad` false.

@@ -27,14 +27,16 @@ mod engine;
 pub(crate) mod formulas;
 mod grad_mode;
 pub(crate) mod inplace;
+mod hooks;
 mod meta;
 pub(crate) mod node;
 mod record;
 mod saved;
 
 pub use accumulate::AccumulateGrad;
-pub use engine::{backward, grad};
+pub use engine::{backward, backward_to, grad};
 pub use grad_mode::{is_grad_enabled, set_grad_enabled, GradModeGuard};
+pub use hooks::{GradHook, HookHandle, PreHooks};
 pub(crate) use meta::AutogradMeta;
 pub(crate) use node::Formula;
 pub use node::{Edge, Node};

@@ -2,10 +2,12 @@
 //! [`Edge`]s between nodes, and [`OpNode`], the node built-in ops record (a
 //! name, edges to the inputs, and a [`Formula`] holding what it saved).
 
+use super::hooks::PreHooks;
 use super::saved::SavedTensor;
 use crate::tensor::TensorImpl;
 use crate::{Result, Tensor};
-use std::sync::{Arc, Mutex, Weak};
+use std::any::Any;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 /// A backward function in the graph.
 pub trait Node: Send + Sync {
@@ -26,6 +28,16 @@ pub trait Node: Send + Sync {
     /// The retained outputs still alive, with their output numbers.
     fn retained_outputs(&self) -> Vec<(usize, Tensor)> {
         vec![]
+    }
+    /// Where hooks on this node's outputs (`register_hook`) are kept, created
+    /// on first registration; `None` for a node type that takes no hooks.
+    fn pre_hooks_slot(&self) -> Option<&OnceLock<PreHooks>> {
+        None
+    }
+    /// The concrete node, for callers that attach extra behaviour to their
+    /// own node types (e.g. Python-defined functions in the bindings).
+    fn as_any(&self) -> Option<&dyn Any> {
+        None
     }
 }
 
@@ -63,6 +75,7 @@ pub(crate) struct OpNode<F: Formula> {
     edges: Vec<Option<Edge>>,
     formula: F,
     retained: Mutex<Vec<Weak<TensorImpl>>>,
+    hooks: OnceLock<PreHooks>,
 }
 
 impl<F: Formula> OpNode<F> {
@@ -76,6 +89,7 @@ impl<F: Formula> OpNode<F> {
             edges,
             formula,
             retained: Mutex::new(vec![]),
+            hooks: OnceLock::new(),
         });
         let dyn_node: Arc<dyn Node> = node.clone();
         // Saved outputs need their node to re-attach `grad_fn` when unpacked
@@ -121,5 +135,8 @@ impl<F: Formula> Node for OpNode<F> {
             .filter_map(Tensor::upgrade)
             .map(|t| (0, t))
             .collect()
+    }
+    fn pre_hooks_slot(&self) -> Option<&OnceLock<PreHooks>> {
+        Some(&self.hooks)
     }
 }

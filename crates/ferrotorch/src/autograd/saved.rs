@@ -18,7 +18,7 @@ const FREED: &str = "Trying to backward through the graph a second time (or dire
 
 impl SavedTensor {
     /// Saves an input of the op.
-    pub(crate) fn input(t: &Tensor) -> SavedTensor {
+    pub fn input(t: &Tensor) -> SavedTensor {
         SavedTensor {
             data: Mutex::new(Some(t.clone())),
             version: t.storage().version(),
@@ -26,8 +26,9 @@ impl SavedTensor {
         }
     }
 
-    /// Saves the op's own output.
-    pub(crate) fn output(t: &Tensor) -> SavedTensor {
+    /// Saves the op's own output (stored without its `grad_fn`, re-linked to
+    /// the node given to [`SavedTensor::set_owner`] when unpacked).
+    pub fn output(t: &Tensor) -> SavedTensor {
         SavedTensor {
             data: Mutex::new(Some(t.detach())),
             version: t.storage().version(),
@@ -35,13 +36,13 @@ impl SavedTensor {
         }
     }
 
-    pub(crate) fn set_owner(&self, node: Weak<dyn Node>) {
+    pub fn set_owner(&self, node: Weak<dyn Node>) {
         if let Some(o) = &self.owner {
             let _ = o.set(node);
         }
     }
 
-    pub(crate) fn release(&self) {
+    pub fn release(&self) {
         *self.data.lock().unwrap() = None;
     }
 
