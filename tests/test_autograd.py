@@ -544,3 +544,19 @@ def test_second_derivatives_with_create_graph(f):
         return g
 
     assert torch.autograd.gradcheck(first, (x,), atol=1e-5, rtol=1e-4)
+
+
+def test_data_is_a_detached_alias_and_same_shape_assignment_copies():
+    w = torch.ones(3, requires_grad=True)
+    (w * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
+    d = w.data
+    assert not d.requires_grad and d.is_leaf and d.data_ptr() == w.data_ptr()
+    w.data -= 0.5 * w.grad  # the classic hand-written SGD step
+    np.testing.assert_allclose(w.detach().numpy(), [0.5, 0.0, -0.5])
+    assert w.requires_grad and w.is_leaf
+    w.data = torch.full((3,), 7.0)
+    assert w.tolist() == [7.0, 7.0, 7.0] and w.requires_grad
+    with pytest.raises(RuntimeError, match=r"shape \[2\]"):
+        w.data = torch.zeros(2)
+    with pytest.raises(TypeError):
+        w.data = [1.0, 2.0, 3.0]

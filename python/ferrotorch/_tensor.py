@@ -50,6 +50,30 @@ Tensor.shape = property(lambda self: Size(self._shape()), doc="The shape of the 
 Tensor.layout = property(lambda self: _C_strided, doc="Always ``torch.strided``.")
 Tensor.T = property(lambda self: self.permute(*reversed(range(self.ndim))), doc="Reversed-dims view.")
 Tensor.mT = property(lambda self: self.transpose(-2, -1), doc="Transpose of the last two dims.")
+def _get_data(self: Tensor) -> Tensor:
+    return self.detach()
+
+
+def _set_data(self: Tensor, value: Tensor) -> None:
+    # PyTorch rebinds the tensor to `value`'s storage; a ferrotorch tensor's
+    # storage is fixed at creation, so only a same-shape, same-dtype
+    # assignment (copying the values) is supported.
+    if not isinstance(value, Tensor):
+        raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
+    if value.shape != self.shape or value.dtype != self.dtype:
+        raise RuntimeError(
+            f"assigning .data of shape {list(value.shape)} and dtype {value.dtype} to a tensor of shape "
+            f"{list(self.shape)} and dtype {self.dtype} is not supported in ferrotorch (only same shape and "
+            "dtype, which copies the values); use the new tensor directly"
+        )
+    self.detach().copy_(value)
+
+
+Tensor.data = property(
+    _get_data,
+    _set_data,
+    doc="The tensor's values without autograd history: a view sharing storage that does not require grad.",
+)
 # NumPy defers to the tensor's reflected operators (np.float64(2) * t is a Tensor).
 Tensor.__array_priority__ = 1000
 
