@@ -6,12 +6,16 @@ import time
 import ferrotorch as torch
 
 
-def _per_call(x, f, n=200):
+def _per_call(x, f, n=50, batches=5):
+    # The fastest batch: scheduling noise only ever adds time.
     f(x)
-    t = time.perf_counter()
-    for _ in range(n):
-        f(x)
-    return (time.perf_counter() - t) / n
+    best = float("inf")
+    for _ in range(batches):
+        t = time.perf_counter()
+        for _ in range(n):
+            f(x)
+        best = min(best, (time.perf_counter() - t) / n)
+    return best
 
 
 VIEWS = {
@@ -28,9 +32,9 @@ def test_view_forward_does_not_scale_with_input():
     big = torch.zeros(4096, 4096, requires_grad=True)
     for name, f in VIEWS.items():
         ts, tb = _per_call(small, f), _per_call(big, f)
-        # A 4096x4096 int64 position tensor alone is 128 MB: milliseconds.
-        # A view stays in microseconds; the margin absorbs timer noise.
-        assert tb < 20 * ts + 2e-4, (name, ts, tb)
+        # A 4096x4096 int64 position tensor alone is 128 MB: tens of
+        # milliseconds. A view stays in microseconds; the margin absorbs noise.
+        assert tb < 20 * ts + 1e-3, (name, ts, tb)
 
 
 def test_view_gradients_after_lazy_backward():
