@@ -98,8 +98,11 @@ pub(crate) fn binary(a: Operand, b: Operand, op: BinaryOp) -> Result<Tensor> {
         Pow => ("PowBackward1", &[0, 1]),
         Maximum => ("MaximumBackward0", &[0, 1]),
         Minimum => ("MinimumBackward0", &[0, 1]),
-        Rem => ("RemainderBackward0", &[0, 1]),
-        Fmod => ("FmodBackward0", &[0, 1]),
+        // PyTorch numbers these by the second operand: a number, a tensor.
+        Rem if b_is_scalar => ("RemainderBackward0", &[0, 1]),
+        Rem => ("RemainderBackward1", &[0, 1]),
+        Fmod if b_is_scalar => ("FmodBackward0", &[0, 1]),
+        Fmod => ("FmodBackward1", &[0, 1]),
         // PyTorch defines no derivative for floor division: the node raises.
         FloorDiv => {
             let ins: Vec<&Tensor> = [ta, tb].into_iter().flatten().collect();
