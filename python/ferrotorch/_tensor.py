@@ -468,11 +468,29 @@ def rsub(self: Tensor, other, *, alpha=1) -> Tensor:
     return self._binary(other, "sub", True) if alpha == 1 else (other - alpha * self)
 
 
+def _needs_grad(self, other) -> bool:
+    from .autograd import is_grad_enabled
+    return is_grad_enabled() and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
+
+
 def _rounded_div(self, other, rounding_mode, inplace):
     if rounding_mode is None:
         return self._binary_(other, "div") if inplace else self._binary(other, "div")
     if rounding_mode == "floor":
-        return self._binary_(other, "floor_divide") if inplace else self._binary(other, "floor_divide")
+        if inplace or not _needs_grad(self, other):
+            return self._binary_(other, "floor_divide") if inplace else self._binary(other, "floor_divide")
+        # PyTorch's DivBackward2 for floor rounding gives zero gradients;
+        # floor() of the true quotient has that gradient, then takes the
+        # exact floor-division values.
+        from .autograd import no_grad
+        with no_grad():
+            q = self._binary(other, "floor_divide")
+        z = self._binary(other, "div").floor()
+        if not z.dtype.is_floating_point:
+            return q
+        with no_grad():
+            z.copy_(q)
+        return z
     if rounding_mode == "trunc":
         q = self._binary(other, "div")
         if not q.dtype.is_floating_point or (self.dtype.is_floating_point or isinstance(other, float)):

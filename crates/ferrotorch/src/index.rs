@@ -326,15 +326,20 @@ pub fn index_with(t: &Tensor, idx: &[TensorIndex], warn: WarnSink) -> Result<Ten
         Tensor::from_vec(out, &p.shape)
     })?;
     if crate::autograd::any_requires_grad(&[t]) {
-        return gathered("IndexBackward0", t, || Ok(out), |_| index_positions(t, idx));
+        let (shape, idx) = (t.shape().to_vec(), idx.to_vec());
+        return gathered(
+            "IndexBackward0",
+            t,
+            || Ok(out),
+            move || index_positions(&shape, &idx),
+        );
     }
     Ok(out)
 }
 
 /// The flat position in `t` of each element of `t[idx]`.
-fn index_positions(t: &Tensor, idx: &[TensorIndex]) -> Result<Tensor> {
-    let _g = crate::autograd::GradModeGuard::new(false);
-    positions(t, |a| index_with(a, idx, &mut |_| {}))
+fn index_positions(shape: &[usize], idx: &[TensorIndex]) -> Result<Tensor> {
+    positions(shape, |a| index_with(a, idx, &mut |_| {}))
 }
 
 /// `t[idx] = value` (value broadcast to the indexed shape and cast to `t`'s dtype).
@@ -366,7 +371,7 @@ pub fn index_put_with(
     if !rec {
         return index_put_forward(t, idx, value, warn);
     }
-    let pos = index_positions(t, idx)?;
+    let pos = index_positions(t.shape(), idx)?;
     {
         let _g = crate::autograd::GradModeGuard::new(false);
         index_put_forward(t, idx, value, warn)?;
@@ -530,11 +535,12 @@ pub fn index_select(t: &Tensor, dim: i64, indices: &Tensor) -> Result<Tensor> {
             let _g = crate::autograd::GradModeGuard::new(false);
             index_select(t, dim, indices)?
         };
+        let (shape, indices) = (t.shape().to_vec(), indices.clone());
         return gathered(
             "IndexSelectBackward0",
             t,
             || Ok(out),
-            |_| positions(t, |a| index_select(a, dim, indices)),
+            move || positions(&shape, |a| index_select(a, dim, &indices)),
         );
     }
     let d = t.dim_index(dim)?;
@@ -553,7 +559,7 @@ pub fn index_select(t: &Tensor, dim: i64, indices: &Tensor) -> Result<Tensor> {
 /// Visits every position of `index` with the storage offset of `t` that
 /// `gather`/`scatter` pair with it along `dim`.
 fn along_dim(
-    t: &Tensor,
+    t: &crate::Layout,
     dim: usize,
     index: &Tensor,
     op: &str,
@@ -569,12 +575,12 @@ fn along_dim(
     let tshape: Vec<usize> = if t.ndim() == 0 {
         vec![1]
     } else {
-        t.shape().to_vec()
+        t.shape.clone()
     };
     let tstrides: Vec<usize> = if t.ndim() == 0 {
         vec![1]
     } else {
-        t.strides().to_vec()
+        t.strides.clone()
     };
     for (k, &s) in ishape.iter().enumerate() {
         if k != dim && s > tshape[k] {
@@ -598,7 +604,7 @@ fn along_dim(
             )));
         }
         let v = if v < 0 { v + size } else { v } as usize;
-        let mut off = t.offset();
+        let mut off = t.offset;
         for k in 0..nd {
             off += if k == dim { v } else { coord[k] } * tstrides[k];
         }
@@ -639,18 +645,33 @@ pub fn gather(t: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
     let out = with_dtype!(t.dtype(), T => {
         let data = t.data::<T>();
         let mut out = vec![T::default(); index.numel()];
-        along_dim(t, d, index, "gather", |i, off| out[i] = data[off])?;
+        along_dim(t.layout(), d, index, "gather", |i, off| out[i] = data[off])?;
         Tensor::from_vec(out, index.shape())
     })?;
     if crate::autograd::any_requires_grad(&[t]) {
+        let (shape, index) = (t.shape().to_vec(), index.clone());
         return gathered(
             "GatherBackward0",
             t,
             || Ok(out),
-            |_| positions(t, |a| gather(a, dim, index)),
+            move || gather_positions(&shape, d, &index),
         );
     }
     Ok(out)
+}
+
+/// The flat position in a tensor of `shape` of each element `gather(dim,
+/// index)` reads: O(numel(index)), from the index alone.
+pub(crate) fn gather_positions(shape: &[usize], dim: usize, index: &Tensor) -> Result<Tensor> {
+    let mut out = vec![0i64; index.numel()];
+    along_dim(
+        &crate::Layout::contiguous(shape),
+        dim,
+        index,
+        "gather",
+        |i, off| out[i] = off as i64,
+    )?;
+    Tensor::from_vec(out, index.shape())
 }
 
 /// `scatter_(dim, index, src)` in place; `src` is a tensor or a scalar value.
@@ -675,7 +696,7 @@ pub fn scatter_(
         let _g = crate::autograd::GradModeGuard::new(false);
         scatter_forward(t, dim, index, src, reduce)?;
     }
-    let pos = positions(t, |a| gather(a, dim, index))?;
+    let pos = gather_positions(t.shape(), t.dim_index(dim)?, index)?;
     let name = match (src_t, reduce) {
         (None, _) => "ScatterBackward1",
         (Some(_), None) => "ScatterBackward0",
@@ -700,7 +721,7 @@ pub fn scatter_(
             let spos = if s.ndim() == 0 {
                 Tensor::zeros(index.shape(), DType::I64)
             } else {
-                positions(s, |a| self::index(a, &block))?
+                positions(s.shape(), |a| self::index(a, &block))?
             };
             s.gradient_edge()
                 .map(|e| (e, inplace::Written::At(spos, s.shape().to_vec(), s.dtype())))
@@ -749,7 +770,7 @@ fn scatter_forward(
         let vals = src.contiguous_slice::<T>();
         let dst = t.storage().as_mut_ptr::<T>();
         let mut writes: Vec<(usize, T)> = Vec::with_capacity(index.numel());
-        along_dim(t, d, index, "scatter", |i, off| writes.push((off, vals[i])))?;
+        along_dim(t.layout(), d, index, "scatter", |i, off| writes.push((off, vals[i])))?;
         for (off, v) in writes {
             // SAFETY: `along_dim` bounds-checked `off` against this tensor's layout.
             unsafe {

@@ -1,7 +1,7 @@
 //! The [`Tensor`] type: storage + layout + flags, its constructors, accessors,
 //! view ops (which share storage) and copies.
 
-use crate::autograd::formulas::index::positions;
+use crate::autograd::formulas::region::ViewOp;
 use crate::autograd::formulas::views::{self, Inverse};
 use crate::autograd::{any_requires_grad, AutogradMeta};
 use crate::storage::Storage;
@@ -375,17 +375,13 @@ impl Tensor {
         }
     }
 
-    /// Runs view op `f` that selects elements (narrow, select, slices,
-    /// as_strided) and records node `name`, whose backward scatters the
-    /// gradient back to the positions `pos` (computed from the output) read.
-    fn select_op(
-        &self,
-        name: &'static str,
-        f: impl FnOnce() -> Result<Tensor>,
-        pos: impl FnOnce(&Tensor) -> Result<Tensor>,
-    ) -> Result<Tensor> {
+    /// Takes view `op` (narrow, select, slices) with layout `l` and records
+    /// node `name`, whose backward writes the gradient into the same view
+    /// of a zero tensor (nothing but `op` is saved).
+    fn select_op(&self, name: &'static str, l: Layout, op: ViewOp) -> Result<Tensor> {
+        let f = || Ok(self.with_layout(l));
         let out = if any_requires_grad(&[self]) {
-            crate::autograd::formulas::index::gathered(name, self, f, pos)?
+            crate::autograd::formulas::region::view_of(name, self, op, f)?
         } else {
             f()?
         };
@@ -725,11 +721,7 @@ impl Tensor {
     /// ```
     pub fn narrow(&self, dim: i64, start: i64, length: i64) -> Result<Tensor> {
         let l = self.layout().narrow(dim, start, length)?;
-        self.select_op(
-            "SliceBackward0",
-            || Ok(self.with_layout(l)),
-            |_| positions(self, |a| a.narrow(dim, start, length)),
-        )
+        self.select_op("SliceBackward0", l, ViewOp::Narrow(dim, start, length))
     }
 
     /// A view of `start..end` by `step` along dim `d` (basic slicing).
@@ -741,22 +733,14 @@ impl Tensor {
         step: i64,
     ) -> Result<Tensor> {
         let l = self.layout().slice(d, start, end, step)?;
-        self.select_op(
-            "SliceBackward0",
-            || Ok(self.with_layout(l)),
-            |_| positions(self, |a| a.slice(d, start, end, step)),
-        )
+        self.select_op("SliceBackward0", l, ViewOp::Slice(d, start, end, step))
     }
 
     /// A view of position `index` (negative counts from the end) along `dim`,
     /// which is removed; see [`Tensor::narrow`] for an example.
     pub fn select(&self, dim: i64, index: i64) -> Result<Tensor> {
         let l = self.layout().select(dim, index)?;
-        self.select_op(
-            "SelectBackward0",
-            || Ok(self.with_layout(l)),
-            |_| positions(self, |a| a.select(dim, index)),
-        )
+        self.select_op("SelectBackward0", l, ViewOp::Select(dim, index))
     }
 
     /// A view with a new size-1 dim at position `dim`. [`Tensor::squeeze`] removes
@@ -848,12 +832,13 @@ impl Tensor {
             strides: strides.to_vec(),
             offset: offset.unwrap_or(self.offset()),
         };
-        let out = Tensor::from_storage(self.0.storage.clone(), layout, self.dtype())?;
-        self.select_op(
-            "AsStridedBackward0",
-            || Ok(out.clone()),
-            |o| crate::autograd::formulas::index::positions_in_base(o, self),
-        )
+        let out = Tensor::from_storage(self.0.storage.clone(), layout.clone(), self.dtype())?;
+        let out = if any_requires_grad(&[self]) {
+            crate::autograd::formulas::region::as_strided_of(self, layout, || Ok(out))?
+        } else {
+            out
+        };
+        Ok(self.as_view_if_shared(out))
     }
 
     /// Same storage, no autograd history: `requires_grad` is false.
@@ -1015,7 +1000,7 @@ impl Tensor {
             inplace::check_target(self)?;
             self.copy_raw(&v)?;
             // Every element is replaced by a constant: no gradient flows back.
-            let pos = crate::autograd::formulas::index::arange_like(self)?;
+            let pos = crate::autograd::formulas::index::arange_of(self.shape())?;
             return inplace::record_overwrite(name, self, pos, None, false);
         }
         self.copy_from(&v)

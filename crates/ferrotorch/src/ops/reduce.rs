@@ -279,25 +279,27 @@ pub(crate) fn picked_along(
     vals: Tensor,
     idx: &Tensor,
 ) -> Result<Tensor> {
-    use crate::autograd::formulas::index::{gathered, positions};
+    use crate::autograd::formulas::index::gathered;
     let d = if t.ndim() == 0 {
         0
     } else {
         t.dim_index(dim)? as i64
     };
-    let shape = vals.shape().to_vec();
+    let shape: Vec<i64> = vals.shape().iter().map(|&s| s as i64).collect();
+    let tshape = t.shape().to_vec();
+    let idx = idx.clone();
+    let squeezed = !(keepdim || t.ndim() == 0);
     gathered(
         name,
         t,
         || Ok(vals),
-        |_| {
-            let ik = if keepdim || t.ndim() == 0 {
-                idx.clone()
-            } else {
+        move || {
+            let ik = if squeezed {
                 idx.unsqueeze(d)?
+            } else {
+                idx.clone()
             };
-            let p = positions(t, |a| crate::index::gather(a, d, &ik))?;
-            p.reshape(&shape.iter().map(|&s| s as i64).collect::<Vec<_>>())
+            crate::index::gather_positions(&tshape, d as usize, &ik)?.reshape(&shape)
         },
     )
 }

@@ -2,7 +2,8 @@
 //! `split`, `chunk`, `unbind`. Splits are views; joins copy into one buffer.
 
 use super::math::{result_type, Operand};
-use crate::autograd::formulas::index::{gathered, join, positions};
+use crate::autograd::formulas::index::join;
+use crate::autograd::formulas::region::{view_of, ViewOp};
 use crate::autograd::inplace::mark_view;
 use crate::autograd::{any_requires_grad, GradModeGuard};
 use crate::{Error, Result, Tensor};
@@ -61,7 +62,7 @@ pub fn cat(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
         "CatBackward0",
         tensors,
         || Ok(out),
-        |i, all| match starts[i] {
+        move |i, all| match starts[i] {
             Some((s, l)) => all.narrow(d, s, l),
             None => Tensor::from_vec(Vec::<i64>::new(), &[0]),
         },
@@ -157,22 +158,22 @@ pub fn stack(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
     if !any_requires_grad(&refs) {
         return forward();
     }
-    join("StackBackward0", tensors, forward, |i, all| {
+    join("StackBackward0", tensors, forward, move |i, all| {
         all.select(d as i64, i as i64)
     })
 }
 
-/// A piece of `t` made by view op `f` (split, chunk, unbind), recorded as
-/// node `name` whose gradient goes back to the positions `f` selects.
-fn piece(name: &'static str, t: &Tensor, f: impl Fn(&Tensor) -> Result<Tensor>) -> Result<Tensor> {
+/// A piece of `t` made by view `op` (split, chunk, unbind), recorded as
+/// node `name` whose gradient goes back into the same view of `t`'s shape.
+fn piece(name: &'static str, t: &Tensor, op: ViewOp) -> Result<Tensor> {
     if !any_requires_grad(&[t]) {
-        return f(t);
+        return op.apply(t);
     }
     let out = {
         let _g = GradModeGuard::new(false);
-        f(t)?
+        op.apply(t)?
     };
-    let out = gathered(name, t, || Ok(out), |_| positions(t, &f))?;
+    let out = view_of(name, t, op, || Ok(out))?;
     Ok(mark_view(out, t))
 }
 
@@ -261,9 +262,11 @@ pub fn split(t: &Tensor, size: usize, dim: i64) -> Result<Vec<Tensor>> {
     while s < n {
         let len = size.min(n - s);
         let start = s as i64;
-        out.push(piece("SplitBackward0", t, |a| {
-            a.narrow(d as i64, start, len as i64)
-        })?);
+        out.push(piece(
+            "SplitBackward0",
+            t,
+            ViewOp::Narrow(d as i64, start, len as i64),
+        )?);
         s += len;
     }
     Ok(out)
@@ -284,9 +287,11 @@ pub fn split_sizes(t: &Tensor, sizes: &[usize], dim: i64) -> Result<Vec<Tensor>>
     let mut s = 0;
     for &len in sizes {
         let start = s as i64;
-        out.push(piece("SplitWithSizesBackward0", t, |a| {
-            a.narrow(d as i64, start, len as i64)
-        })?);
+        out.push(piece(
+            "SplitWithSizesBackward0",
+            t,
+            ViewOp::Narrow(d as i64, start, len as i64),
+        )?);
         s += len;
     }
     Ok(out)
@@ -309,6 +314,6 @@ pub fn unbind(t: &Tensor, dim: i64) -> Result<Vec<Tensor>> {
     require_dims(t, dim)?;
     let d = t.dim_index(dim)?;
     (0..t.shape()[d])
-        .map(|i| piece("UnbindBackward0", t, |a| a.select(d as i64, i as i64)))
+        .map(|i| piece("UnbindBackward0", t, ViewOp::Select(d as i64, i as i64)))
         .collect()
 }

@@ -98,9 +98,19 @@ pub(crate) fn binary(a: Operand, b: Operand, op: BinaryOp) -> Result<Tensor> {
         Pow => ("PowBackward1", &[0, 1]),
         Maximum => ("MaximumBackward0", &[0, 1]),
         Minimum => ("MinimumBackward0", &[0, 1]),
-        Rem => ("RemainderBackward0", &[0, 1]),
-        Fmod => ("FmodBackward0", &[0, 1]),
-        // Comparisons, logical, bitwise and floor division have no gradient.
+        // PyTorch numbers these by the second operand: a number, a tensor.
+        Rem if b_is_scalar => ("RemainderBackward0", &[0, 1]),
+        Rem => ("RemainderBackward1", &[0, 1]),
+        Fmod if b_is_scalar => ("FmodBackward0", &[0, 1]),
+        Fmod => ("FmodBackward1", &[0, 1]),
+        // PyTorch defines no derivative for floor division: the node raises.
+        FloorDiv => {
+            let ins: Vec<&Tensor> = [ta, tb].into_iter().flatten().collect();
+            return super::missing::not_implemented_aten("floor_divide", &ins, || {
+                binary_forward(a, b, op)
+            });
+        }
+        // Comparisons, logical and bitwise ops give bool/int: no gradient.
         _ => return binary_forward(a, b, op),
     };
     let (na, nb) = (ta.is_some(), tb.is_some());

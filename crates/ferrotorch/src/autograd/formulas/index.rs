@@ -1,81 +1,105 @@
-//! Backward of every op that reads input elements at positions: views that
-//! select (`SelectBackward0`, `SliceBackward0`, `AsStridedBackward0`,
-//! `SplitBackward0`, `UnbindBackward0`), advanced indexing (`IndexBackward0`),
-//! `index_select`, `gather`, `take`, and the values of `sort`/`topk`/`max(dim)`.
+//! Backward of ops that read input elements at positions given by index
+//! tensors: advanced indexing (`IndexBackward0`), `index_select`, `gather`,
+//! `take`, and the values of `sort`/`topk`/`max(dim)`; and of joins (`cat`,
+//! `stack`), whose inputs are views of the output's gradient.
 //!
-//! The forward op is replayed on an int64 tensor holding each input
-//! element's flat position, which yields the position every output element
-//! came from; the gradient is then `put_add` of the output gradient at those
-//! positions (duplicates accumulate). `put_add` and `take` are each other's
-//! backward, so these gradients are differentiable too.
+//! The gradient is `put_add` of the output gradient at the flat input
+//! position each output element came from (duplicates accumulate). Those
+//! positions are computed at the first backward, never at forward time (a
+//! forward must not pay for a backward that may never run), and kept for a
+//! retained graph. `put_add` and `take` are each other's backward, so these
+//! gradients are differentiable too. Views (select, slices, as_strided)
+//! need no positions: see `region`.
 
 use crate::autograd::{record, Formula};
 use crate::ops::take::{put_add, take};
-use crate::{DType, Error, Result, Tensor};
-use ferrotorch_cpu::elementwise::offsets;
-use std::collections::HashMap;
+use crate::{DType, Result, Tensor};
+use std::sync::{Arc, OnceLock};
 
-/// `0..numel` as int64 in `t`'s shape: each element's own flat position.
-pub(crate) fn arange_like(t: &Tensor) -> Result<Tensor> {
-    let v: Vec<i64> = (0..t.numel() as i64).collect();
-    Tensor::from_vec(v, t.shape())
+/// `0..numel` as int64 in `shape`: each element's own flat position.
+pub(crate) fn arange_of(shape: &[usize]) -> Result<Tensor> {
+    let v: Vec<i64> = (0..shape.iter().product::<usize>() as i64).collect();
+    Tensor::from_vec(v, shape)
 }
 
 /// Where each output element came from, found by replaying `op` (the
-/// forward op, on integers) on the input's flat positions.
-pub(crate) fn positions(t: &Tensor, op: impl FnOnce(&Tensor) -> Result<Tensor>) -> Result<Tensor> {
-    Ok(op(&arange_like(t)?)?.contiguous())
+/// forward op, on integers) on the flat positions of an input of `shape`.
+/// Only for backward time or in-place ops (whose write is O(numel) anyway).
+pub(crate) fn positions(
+    shape: &[usize],
+    op: impl FnOnce(&Tensor) -> Result<Tensor>,
+) -> Result<Tensor> {
+    let _g = crate::autograd::GradModeGuard::new(false);
+    Ok(op(&arange_of(shape)?)?.contiguous())
 }
 
 /// The flat position in `base` of each element of `view`, a tensor sharing
 /// `base`'s storage, matched through storage offsets.
 pub(crate) fn positions_in_base(view: &Tensor, base: &Tensor) -> Result<Tensor> {
-    let base_offs = offsets(base.layout());
-    let mut at: HashMap<usize, i64> = HashMap::with_capacity(base_offs.len());
-    for (i, o) in base_offs.into_iter().enumerate() {
-        at.entry(o).or_insert(i as i64);
+    super::region::positions_in_layout(view.layout(), base.layout())
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many position tensors this thread computed (tests check that
+    /// forwards compute none and a retained graph reuses them).
+    pub(crate) static BUILT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+type MakePositions = Box<dyn Fn() -> Result<Tensor> + Send + Sync>;
+
+/// Flat positions computed on first use and then kept.
+pub(crate) struct LazyPositions {
+    make: MakePositions,
+    value: OnceLock<Tensor>,
+}
+
+impl LazyPositions {
+    pub(crate) fn new(make: impl Fn() -> Result<Tensor> + Send + Sync + 'static) -> LazyPositions {
+        LazyPositions {
+            make: Box::new(make),
+            value: OnceLock::new(),
+        }
     }
-    let p = offsets(view.layout())
-        .into_iter()
-        .map(|o| {
-            at.get(&o).copied().ok_or_else(|| {
-                Error::NotImplemented(
-                    "the derivative for 'as_strided' is not implemented for views that reach storage outside their input.".into(),
-                )
-            })
-        })
-        .collect::<Result<Vec<i64>>>()?;
-    Tensor::from_vec(p, view.shape())
+
+    pub(crate) fn get(&self) -> Result<Tensor> {
+        if let Some(v) = self.value.get() {
+            return Ok(v.clone());
+        }
+        let v = (self.make)()?;
+        #[cfg(test)]
+        BUILT.with(|b| b.set(b.get() + 1));
+        Ok(self.value.get_or_init(|| v).clone())
+    }
 }
 
 /// Gradient of an op whose output element `k` is input element `pos[k]`.
 struct PutBackward {
     shape: Vec<usize>,
     dtype: DType,
-    pos: Tensor,
+    pos: LazyPositions,
 }
 
 impl Formula for PutBackward {
     fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
         let g = g.to_dtype(self.dtype)?;
-        Ok(vec![Some(put_add(&self.shape, &self.pos, &g)?)])
+        Ok(vec![Some(put_add(&self.shape, &self.pos.get()?, &g)?)])
     }
 }
 
-/// Records `name` on `input` for an op that reads input elements at
-/// `pos` (an int64 tensor of the output's shape, computed lazily).
+/// Records `name` on `input` for an op that reads input elements at `pos`
+/// (an int64 tensor of the output's shape, computed at the first backward).
 pub(crate) fn gathered(
     name: &'static str,
     input: &Tensor,
     forward: impl FnOnce() -> Result<Tensor>,
-    pos: impl FnOnce(&Tensor) -> Result<Tensor>,
+    pos: impl Fn() -> Result<Tensor> + Send + Sync + 'static,
 ) -> Result<Tensor> {
-    record(name, &[Some(input)], forward, |out| {
-        let pos = pos(out)?;
+    record(name, &[Some(input)], forward, |_| {
         Ok(PutBackward {
             shape: input.shape().to_vec(),
             dtype: input.dtype(),
-            pos,
+            pos: LazyPositions::new(pos),
         })
     })
 }
@@ -87,14 +111,16 @@ pub(crate) fn take_recorded(
     forward: impl FnOnce() -> Result<Tensor>,
 ) -> Result<Tensor> {
     let n = t.numel() as i64;
-    // Normalised once so the backward can reuse them.
-    let p: Vec<i64> = pos
-        .to_vec::<i64>()?
-        .into_iter()
-        .map(|i| if i < 0 { i + n } else { i })
-        .collect();
-    let p = Tensor::from_vec(p, pos.shape())?;
-    gathered("TakeBackward0", t, forward, |_| Ok(p))
+    let pos = pos.clone();
+    gathered("TakeBackward0", t, forward, move || {
+        // Negative positions count from the end, as in the forward.
+        let p: Vec<i64> = pos
+            .to_vec::<i64>()?
+            .into_iter()
+            .map(|i| if i < 0 { i + n } else { i })
+            .collect();
+        Tensor::from_vec(p, pos.shape())
+    })
 }
 
 struct TakeBack {
@@ -124,47 +150,48 @@ pub(crate) fn put_add_recorded(
     })
 }
 
-/// Gradient pieces of a join (`cat`, `stack`): input `i` is the slice
-/// `pos[i]` of the output, read back with `take` and shaped like the input.
+type Region = Arc<dyn Fn(usize, &Tensor) -> Result<Tensor> + Send + Sync>;
+
+/// Gradient pieces of a join (`cat`, `stack`): input `i` is the view
+/// `region(i, g)` of the output's gradient, shaped like the input.
 struct JoinBackward {
-    parts: Vec<(Tensor, Vec<i64>, DType)>,
+    region: Region,
+    inputs: Vec<(Vec<i64>, DType)>,
 }
 
 impl Formula for JoinBackward {
     fn backward(&self, g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
-        self.parts
+        self.inputs
             .iter()
             .zip(needs)
-            .map(|((pos, shape, dt), &need)| {
+            .enumerate()
+            .map(|(i, ((shape, dt), &need))| {
                 if !need {
                     return Ok(None);
                 }
-                Ok(Some(take(g, pos)?.reshape(shape)?.to_dtype(*dt)?))
+                Ok(Some((self.region)(i, g)?.reshape(shape)?.to_dtype(*dt)?))
             })
             .collect()
     }
 }
 
-/// Records a join whose input `i` is the output region `region(i, out)`
-/// (a view of an int64 tensor shaped like the output).
+/// Records a join whose input `i` is the view `region(i, out)` of the
+/// output (saving nothing but that rule and the inputs' shapes).
 pub(crate) fn join(
     name: &'static str,
     inputs: &[Tensor],
     forward: impl FnOnce() -> Result<Tensor>,
-    region: impl Fn(usize, &Tensor) -> Result<Tensor>,
+    region: impl Fn(usize, &Tensor) -> Result<Tensor> + Send + Sync + 'static,
 ) -> Result<Tensor> {
     let refs: Vec<Option<&Tensor>> = inputs.iter().map(Some).collect();
-    record(name, &refs, forward, |out| {
-        let all = arange_like(out)?;
-        let parts = inputs
+    record(name, &refs, forward, |_| {
+        let inputs = inputs
             .iter()
-            .enumerate()
-            .map(|(i, t)| {
-                let pos = region(i, &all)?.contiguous();
-                let shape: Vec<i64> = t.shape().iter().map(|&d| d as i64).collect();
-                Ok((pos, shape, t.dtype()))
-            })
-            .collect::<Result<_>>()?;
-        Ok(JoinBackward { parts })
+            .map(|t| (t.shape().iter().map(|&d| d as i64).collect(), t.dtype()))
+            .collect();
+        Ok(JoinBackward {
+            region: Arc::new(region),
+            inputs,
+        })
     })
 }

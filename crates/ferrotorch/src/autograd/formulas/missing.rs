@@ -7,14 +7,18 @@ use crate::{Error, Result, Tensor};
 
 struct Missing {
     op: &'static str,
+    /// PyTorch words ops without any derivative formula (`aten::` ops it
+    /// marks not differentiable) differently from unimplemented ones.
+    aten: bool,
 }
 
 impl Formula for Missing {
     fn backward(&self, _g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
-        Err(Error::NotImplemented(format!(
-            "the derivative for '{}' is not implemented.",
-            self.op
-        )))
+        Err(Error::NotImplemented(if self.aten {
+            format!("derivative for aten::{} is not implemented", self.op)
+        } else {
+            format!("the derivative for '{}' is not implemented.", self.op)
+        }))
     }
 }
 
@@ -29,7 +33,25 @@ pub(crate) fn not_implemented(
         .iter()
         .map(|t| Some(*t).filter(|t| t.requires_grad()))
         .collect();
-    record("NotImplemented", &ins, forward, |_| Ok(Missing { op }))
+    record("NotImplemented", &ins, forward, |_| {
+        Ok(Missing { op, aten: false })
+    })
+}
+
+/// Like [`not_implemented`], with PyTorch's message for an `aten::` op that
+/// has no derivative (e.g. `floor_divide`).
+pub(crate) fn not_implemented_aten(
+    op: &'static str,
+    inputs: &[&Tensor],
+    forward: impl FnOnce() -> Result<Tensor>,
+) -> Result<Tensor> {
+    let ins: Vec<Option<&Tensor>> = inputs
+        .iter()
+        .map(|t| Some(*t).filter(|t| t.requires_grad()))
+        .collect();
+    record("NotImplemented", &ins, forward, |_| {
+        Ok(Missing { op, aten: true })
+    })
 }
 
 /// A `NotImplemented` node for in-place op `op` on `inputs`.
@@ -41,5 +63,5 @@ pub(crate) fn node(
         .iter()
         .map(|t| t.and_then(|t| t.gradient_edge()))
         .collect();
-    crate::autograd::node::OpNode::create("NotImplemented", edges, Missing { op })
+    crate::autograd::node::OpNode::create("NotImplemented", edges, Missing { op, aten: false })
 }

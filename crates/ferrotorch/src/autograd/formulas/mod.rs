@@ -7,6 +7,7 @@ pub(crate) mod index;
 pub(crate) mod linalg;
 pub(crate) mod missing;
 pub(crate) mod reduce;
+pub(crate) mod region;
 pub(crate) mod rows;
 pub(crate) mod select;
 pub(crate) mod views;

@@ -124,13 +124,20 @@ pub(crate) fn clamp_recorded(
     record(name, &[tx, tlo, thi], forward, |out| {
         // The forward picks min where x < min (unless min > max), then max
         // where that exceeds max; x survives otherwise (NaN included).
+        // With number bounds PyTorch gives x no gradient at a bound either
+        // (its mask is min < x < max).
         let shape = out.shape();
+        let (lt, gt) = if tensor_bounds {
+            (BinaryOp::Lt, BinaryOp::Gt)
+        } else {
+            (BinaryOp::Le, BinaryOp::Ge)
+        };
         let below = match min {
-            Some(lo) => binary(x, lo, BinaryOp::Lt)?,
+            Some(lo) => binary(x, lo, lt)?,
             None => Tensor::zeros(shape, crate::DType::Bool),
         };
         let above = match max {
-            Some(hi) => binary(x, hi, BinaryOp::Gt)?,
+            Some(hi) => binary(x, hi, gt)?,
             None => Tensor::zeros(shape, crate::DType::Bool),
         };
         let crossed = match (min, max) {
