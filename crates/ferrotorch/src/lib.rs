@@ -29,6 +29,8 @@ pub use ferrotorch_core::{
     normalize_dim, Category, DType, Device, Element, Error, ErrorKind, Layout, MemOverlap, Result,
     ResultType,
 };
+/// The CUDA backend: device discovery and kernel sources (no GPU ops yet).
+pub use ferrotorch_cuda as cuda;
 pub use scalar::Scalar;
 pub use storage::Storage;
 pub use tensor::Tensor;

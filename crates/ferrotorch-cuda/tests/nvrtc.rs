@@ -1,0 +1,84 @@
+//! Compiles every kernel module with NVRTC: no GPU needed, only libnvrtc
+//! (scripts/test.sh installs the `nvidia-cuda-nvrtc` wheel and points
+//! FERROTORCH_CUDA_LIB_PATH at it). Without libnvrtc the test is skipped,
+//! unless FERROTORCH_REQUIRE_NVRTC=1 (set by the test script, so CI cannot
+//! silently skip it).
+
+use ferrotorch_cuda::{compile, kernels, nvrtc_available, Error};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+fn nvrtc_or_skip() -> bool {
+    if nvrtc_available() {
+        return true;
+    }
+    let required = std::env::var("FERROTORCH_REQUIRE_NVRTC").is_ok_and(|v| v == "1");
+    assert!(!required, "FERROTORCH_REQUIRE_NVRTC=1 but libnvrtc.so.13 was not found (FERROTORCH_CUDA_LIB_PATH={:?})", std::env::var(ferrotorch_cuda::LIB_PATH_ENV));
+    eprintln!("skipped: libnvrtc.so.13 not found");
+    false
+}
+
+#[test]
+fn every_kernel_module_compiles_to_ptx_with_all_its_entry_points() {
+    if !nvrtc_or_skip() {
+        return;
+    }
+    let modules = kernels::all();
+    // NVRTC compiles independent programs concurrently; one worker per core
+    // keeps this test at seconds, not tens of seconds.
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut failures = Vec::new();
+                    while let Some(module) = modules.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        failures.extend(check_module(module));
+                    }
+                    failures
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Compiles one module; the problems found, as messages.
+fn check_module(module: &kernels::KernelSource) -> Vec<String> {
+    let ptx = match compile(&module.module, &module.source) {
+        Ok(ptx) => ptx.to_src(),
+        Err(e) => return vec![e.to_string()],
+    };
+    let entries = module.entry_points();
+    if entries.is_empty() {
+        return vec![format!("module {} defines no kernels", module.module)];
+    }
+    entries
+        .into_iter()
+        .filter(|name| !ptx.contains(&format!(".entry {name}(")))
+        .map(|name| format!("module {} lacks kernel {name} in its PTX", module.module))
+        .collect()
+}
+
+#[test]
+fn a_syntax_error_is_reported_with_the_compiler_log() {
+    if !nvrtc_or_skip() {
+        return;
+    }
+    let err = compile(
+        "broken",
+        "extern \"C\" __global__ void k(float* x) { x[0] = ; }",
+    )
+    .unwrap_err();
+    match err {
+        Error::Compile { module, log } => {
+            assert_eq!(module, "broken");
+            assert!(log.contains("broken.cu"), "{log}");
+        }
+        other => panic!("expected a compile error, got {other:?}"),
+    }
+}
