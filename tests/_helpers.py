@@ -30,8 +30,9 @@ def dtype_name(dt):
 
 
 def to_np(t):
-    """A numpy copy of tensor ``t`` (bfloat16 goes through float32)."""
+    """A numpy copy of tensor ``t`` on any device (bfloat16 goes through float32)."""
     assert isinstance(t, torch.Tensor), f"expected a Tensor, got {type(t)!r}"
+    t = t.cpu()
     if t.dtype == torch.bfloat16:
         return np.array(t.float().numpy())
     return np.array(t.numpy())

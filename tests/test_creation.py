@@ -144,11 +144,12 @@ def test_zero_one_empty_shape(fn, shape):
 
 
 @pytest.mark.parametrize("name", DTYPE_NAMES)
-def test_zeros_ones_dtype(name):
-    z = torch.zeros(2, 2, dtype=tdt(name))
-    o = torch.ones((3,), dtype=tdt(name))
-    e = torch.empty(2, dtype=tdt(name))
+def test_zeros_ones_dtype(name, device):
+    z = torch.zeros(2, 2, dtype=tdt(name), device=device)
+    o = torch.ones((3,), dtype=tdt(name), device=device)
+    e = torch.empty(2, dtype=tdt(name), device=device)
     assert z.dtype == o.dtype == e.dtype == tdt(name)
+    assert z.device.type == o.device.type == e.device.type == device
     np.testing.assert_array_equal(to_np(z), np.zeros((2, 2)))
     np.testing.assert_array_equal(to_np(o), np.ones(3))
 

@@ -60,8 +60,9 @@ def _ulp_atol(name, dtype, x):
 @pytest.mark.parametrize("name, ref, rng", UNARY_FLOAT, ids=[u[0] for u in UNARY_FLOAT])
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
-def test_unary_float(name, ref, rng, dtype, shape):
+def test_unary_float(name, ref, rng, dtype, shape, device):
     for kind, a, t in variants(shape, dtype, seed=len(name), low=rng[0], high=rng[1]):
+        t = t.to(device)
         expected = ref(a.astype(np.float64))
         if dtype == "float16":
             expected_rounded = expected.astype(np.float16)

@@ -49,6 +49,8 @@ from ._finfo import finfo, iinfo
 from ._tensor import return_types
 from ._tensor_str import get_printoptions, printoptions, set_printoptions
 from . import autograd
+from . import cuda
+from .cuda import OutOfMemoryError
 from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .autograd import is_grad_enabled, is_inference_mode_enabled
 
@@ -78,6 +80,6 @@ __all__ = [
     "Tensor", "Size", "Generator", "device", "dtype", "manual_seed", "initial_seed", "seed",
     "get_rng_state", "set_rng_state", "cat", "stack", "hstack", "vstack", "dstack", "where",
     "return_types", "finfo", "iinfo", "set_printoptions", "get_printoptions", "printoptions", "autograd",
-    "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled",
+    "cuda", "OutOfMemoryError", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled",
     *_creation_all, *_METHOD_FORMS,
 ]

@@ -41,13 +41,12 @@ def get_default_dtype():
 
 
 def _check_device(device: Any) -> None:
+    # Resolving raises PyTorch's errors: a malformed string, or a CUDA device
+    # on a machine without one ("Found no NVIDIA driver ...").
     if device is None:
         return
-    dev = device if isinstance(device, _C.device) else _C.device(device)
-    if dev.type != "cpu":
-        raise RuntimeError(
-            "Torch not compiled with CUDA enabled" if dev.type == "cuda" else f"device {dev} is not available"
-        )
+    if _C._resolve_device(device).type != "cpu":
+        raise NotImplementedError("CUDA tensors are not implemented yet in ferrotorch")
 
 
 def _shape(size: tuple) -> list[int]:

@@ -270,8 +270,8 @@ def _parse_to(args, kwargs):
         if isinstance(a, _C.dtype):
             dtype = a
         elif isinstance(a, Tensor):
-            dtype = a.dtype
-        elif isinstance(a, (str, _C.device)):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, (str, _C.device)) or (isinstance(a, int) and not isinstance(a, bool)):
             device = a
         elif a is None:
             continue
@@ -284,16 +284,27 @@ def _parse_to(args, kwargs):
 def to(self: Tensor, *args, **kwargs) -> Tensor:
     r"""to(dtype) / to(device) / to(device, dtype) / to(other) -> Tensor"""
     copy = kwargs.pop("copy", False)
+    # non_blocking only matters for host<->device copies, which raise below
+    # until CUDA storage exists.
     kwargs.pop("non_blocking", None)
     kwargs.pop("memory_format", None)
     dtype, device = _parse_to(args, kwargs)
     if kwargs:
         raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-    if device is not None:
-        dev = device if isinstance(device, _C.device) else _C.device(device)
-        if dev.type != "cpu":
-            raise RuntimeError("Torch not compiled with CUDA enabled")
+    if device is not None and _C._resolve_device(device) != self.device:
+        raise NotImplementedError("CUDA tensors are not implemented yet in ferrotorch")
     return self._to_dtype(dtype if dtype is not None else self.dtype, copy)
+
+
+@_method
+def cuda(self: Tensor, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
+    r"""A copy on a CUDA device (the current one by default); self if already there."""
+    if device is None:
+        device = "cuda"
+    elif not (isinstance(device, int) and not isinstance(device, bool)):
+        if _C.device(device).type != "cuda":
+            raise RuntimeError("Invalid device, must be cuda device")
+    return self.to(device, non_blocking=non_blocking)
 
 
 def _converter(name, dt):
@@ -319,15 +330,25 @@ def type_as(self: Tensor, other: Tensor) -> Tensor:
 
 
 @_method
-def cpu(self: Tensor) -> Tensor:
+def cpu(self: Tensor, memory_format=None) -> Tensor:
+    r"""A copy in host memory; self when already there (every tensor, for now)."""
     return self
+
+
+Tensor.is_cpu = property(lambda self: self.device.type == "cpu")
+
+
+@_method
+def get_device(self: Tensor) -> int:
+    r"""The CUDA device index of the tensor, -1 for a CPU tensor."""
+    return -1 if self.device.type == "cpu" else self.device.index
 
 
 @_method
 def new_tensor(self: Tensor, data, dtype=None, device=None, requires_grad=False) -> Tensor:
     from ._creation import tensor
 
-    return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
 
 def _new_factory(name):
@@ -336,8 +357,8 @@ def _new_factory(name):
 
         if name == "full":
             size, fill = size[0], size[1]
-            return _creation.full(size, fill, dtype=dtype or self.dtype, requires_grad=requires_grad)
-        return getattr(_creation, name)(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+            return _creation.full(size, fill, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+        return getattr(_creation, name)(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
     new.__name__ = f"new_{name}"
     setattr(Tensor, new.__name__, new)

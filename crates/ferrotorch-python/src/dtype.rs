@@ -1,7 +1,7 @@
 //! The Python `dtype` and `device` objects. Each dtype is a singleton so that
 //! `t.dtype is torch.float32` holds, as in PyTorch.
 
-use ferrotorch::{DType, Device};
+use ferrotorch::DType;
 use ferrotorch_python_macros::catch_panics;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -56,52 +56,4 @@ pub fn dtype_obj(py: Python<'_>, dt: DType) -> Py<PyDType> {
     });
     let i = DType::ALL.iter().position(|&d| d == dt).unwrap_or(0);
     all[i].clone_ref(py)
-}
-
-#[pyclass(name = "device", module = "ferrotorch", frozen, eq, hash)]
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct PyDevice {
-    pub dev: Device,
-}
-
-#[catch_panics]
-#[pymethods]
-impl PyDevice {
-    #[new]
-    #[pyo3(signature = (spec, index=None))]
-    fn new(spec: &Bound<'_, PyAny>, index: Option<usize>) -> PyResult<Self> {
-        if let Ok(d) = spec.cast::<PyDevice>() {
-            return Ok(*d.get());
-        }
-        let s: String = spec.extract()?;
-        let mut dev = Device::parse(&s).ok_or_else(|| {
-            pyo3::exceptions::PyRuntimeError::new_err(format!(
-                "Expected one of cpu, cuda device type at start of device string: {s}"
-            ))
-        })?;
-        if let (Some(i), Device::Cuda(_)) = (index, dev) {
-            dev = Device::Cuda(i);
-        }
-        Ok(PyDevice { dev })
-    }
-    #[getter]
-    fn r#type(&self) -> &'static str {
-        self.dev.type_name()
-    }
-    #[getter]
-    fn index(&self) -> Option<usize> {
-        match self.dev {
-            Device::Cpu => None,
-            Device::Cuda(i) => Some(i),
-        }
-    }
-    fn __repr__(&self) -> String {
-        match self.dev {
-            Device::Cpu => "device(type='cpu')".into(),
-            Device::Cuda(i) => format!("device(type='cuda', index={i})"),
-        }
-    }
-    fn __str__(&self) -> String {
-        self.dev.to_string()
-    }
 }

@@ -1,7 +1,7 @@
 //! `torch.Generator` and the functions on the default generator
 //! (`manual_seed`, `initial_seed`, `seed`, `get_rng_state`, `set_rng_state`).
 
-use crate::dtype::PyDevice;
+use crate::device::PyDevice;
 use crate::errors::IntoPyResult;
 use crate::tensor::PyTensor;
 use ferrotorch::random::{default_generator as cpu_default_generator, CpuGenerator};
@@ -84,7 +84,7 @@ impl PyGenerator {
     }
     #[getter]
     fn device(&self) -> PyDevice {
-        PyDevice { dev: Device::Cpu }
+        PyDevice::of(Device::Cpu)
     }
 }
 

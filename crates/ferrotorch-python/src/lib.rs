@@ -6,6 +6,8 @@
 
 mod autograd;
 mod convert;
+mod cuda;
+mod device;
 mod dlpack;
 mod dtype;
 mod errors;
@@ -23,7 +25,7 @@ fn _C(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add_class::<tensor::PyTensor>()?;
     m.add_class::<dtype::PyDType>()?;
-    m.add_class::<dtype::PyDevice>()?;
+    m.add_class::<device::PyDevice>()?;
     m.add_class::<generator::PyGenerator>()?;
     m.add_class::<autograd::PyNode>()?;
     m.add_class::<function::FunctionBase>()?;
@@ -62,5 +64,7 @@ fn _C(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(autograd::is_grad_enabled, m)?)?;
     m.add_function(wrap_pyfunction!(autograd::_set_grad_enabled, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_panic_for_tests, m)?)?;
+    m.add_function(wrap_pyfunction!(device::_resolve_device, m)?)?;
+    cuda::register(m)?;
     Ok(())
 }

@@ -4,7 +4,8 @@
 //! added in `python/ferrotorch/_tensor.py`.
 
 use crate::convert::{self, arg, Arg};
-use crate::dtype::{dtype_obj, PyDType, PyDevice};
+use crate::device::PyDevice;
+use crate::dtype::{dtype_obj, PyDType};
 use crate::errors::IntoPyResult;
 use ferrotorch::index::TensorIndex;
 use ferrotorch::ops::{self, BinaryOp, UnaryOp};
@@ -252,9 +253,7 @@ impl PyTensor {
     }
     #[getter]
     fn device(&self) -> PyDevice {
-        PyDevice {
-            dev: self.t.device(),
-        }
+        PyDevice::of(self.t.device())
     }
     #[getter]
     fn ndim(&self) -> usize {
@@ -298,7 +297,7 @@ impl PyTensor {
     }
     #[getter]
     fn is_cuda(&self) -> bool {
-        false
+        matches!(self.t.device(), ferrotorch::Device::Cuda(_))
     }
     #[getter]
     fn is_leaf(&self) -> bool {

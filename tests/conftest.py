@@ -1,0 +1,18 @@
+"""Shared pytest fixtures.
+
+``device``: one test body runs on every device present: always ``"cpu"``,
+plus ``"cuda"`` where ``ferrotorch.cuda.is_available()``. A test adopts it
+by taking a ``device`` argument and creating (or ``.to()``-ing) its tensors
+there; ``_helpers.to_np`` copies results back from any device.
+"""
+
+import pytest
+
+import ferrotorch as torch
+
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
+@pytest.fixture(params=DEVICES)
+def device(request):
+    return request.param
