@@ -62,6 +62,12 @@ fn consumed(idx: &TensorIndex) -> usize {
     }
 }
 
+/// Whether slice `a:b:s` written over a dim of `size` keeps all of it, in
+/// PyTorch's literal sense: start 0 (or none), stop past the end, step 1.
+fn is_full_slice(a: Option<i64>, b: Option<i64>, s: i64, size: usize) -> bool {
+    matches!(a, None | Some(0)) && b.is_none_or(|b| b >= size as i64) && s == 1
+}
+
 /// Applies basic indexing; returns the view and the advanced indices as
 /// (dim in the view, int64 index tensor).
 fn basic(
@@ -102,7 +108,11 @@ fn basic(
                 view = view.select(d as i64, *i)?;
             }
             TensorIndex::Slice(a, b, s) => {
-                view = view.slice(d, *a, *b, *s)?;
+                // Like PyTorch, a slice over the whole dim is no view (and no
+                // SliceBackward0) unless it is the only index (`t[:]`).
+                if idx.len() == 1 || !is_full_slice(*a, *b, *s, view.shape()[d]) {
+                    view = view.slice(d, *a, *b, *s)?;
+                }
                 d += 1;
             }
             TensorIndex::None => {
@@ -316,6 +326,9 @@ pub fn index(t: &Tensor, idx: &[TensorIndex]) -> Result<Tensor> {
 pub fn index_with(t: &Tensor, idx: &[TensorIndex], warn: WarnSink) -> Result<Tensor> {
     // Basic indexing gives a view recorded by the view ops themselves.
     let p = match plan(t, idx, warn)? {
+        // An index that takes nothing away still gives a new tensor, as
+        // PyTorch's `alias` (AliasBackward0).
+        Err(view) if view.same(t) => return view.alias(),
         Err(view) => return Ok(view),
         Ok(p) => p,
     };
