@@ -339,12 +339,20 @@ pub fn index_with(t: &Tensor, idx: &[TensorIndex], warn: WarnSink) -> Result<Ten
         Tensor::from_vec(out, &p.shape)
     })?;
     if crate::autograd::any_requires_grad(&[t]) {
-        let (shape, idx) = (t.shape().to_vec(), idx.to_vec());
+        let tensors: Vec<&Tensor> = idx
+            .iter()
+            .filter_map(|e| match e {
+                TensorIndex::Tensor(ix) => Some(ix),
+                _ => None,
+            })
+            .collect();
+        let (shape, idx2) = (t.shape().to_vec(), idx.to_vec());
         return gathered(
             "IndexBackward0",
             t,
+            &tensors,
             || Ok(out),
-            move || index_positions(&shape, &idx),
+            move || index_positions(&shape, &idx2),
         );
     }
     Ok(out)
@@ -548,12 +556,13 @@ pub fn index_select(t: &Tensor, dim: i64, indices: &Tensor) -> Result<Tensor> {
             let _g = crate::autograd::GradModeGuard::new(false);
             index_select(t, dim, indices)?
         };
-        let (shape, indices) = (t.shape().to_vec(), indices.clone());
+        let (shape, saved) = (t.shape().to_vec(), indices.clone());
         return gathered(
             "IndexSelectBackward0",
             t,
+            &[indices],
             || Ok(out),
-            move || positions(&shape, |a| index_select(a, dim, &indices)),
+            move || positions(&shape, |a| index_select(a, dim, &saved)),
         );
     }
     let d = t.dim_index(dim)?;
@@ -662,12 +671,13 @@ pub fn gather(t: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
         Tensor::from_vec(out, index.shape())
     })?;
     if crate::autograd::any_requires_grad(&[t]) {
-        let (shape, index) = (t.shape().to_vec(), index.clone());
+        let (shape, saved) = (t.shape().to_vec(), index.clone());
         return gathered(
             "GatherBackward0",
             t,
+            &[index],
             || Ok(out),
-            move || gather_positions(&shape, d, &index),
+            move || gather_positions(&shape, d, &saved),
         );
     }
     Ok(out)

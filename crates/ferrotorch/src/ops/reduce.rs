@@ -306,9 +306,11 @@ pub(crate) fn picked_along(
     let tshape = t.shape().to_vec();
     let idx = idx.clone();
     let squeezed = !(keepdim || t.ndim() == 0);
+    // The indices are this op's own output, not a user's index tensor.
     gathered(
         name,
         t,
+        &[],
         || Ok(vals),
         move || {
             let ik = if squeezed {
