@@ -172,3 +172,17 @@ def test_warning_points_at_caller():
     with pytest.warns(UserWarning) as rec:
         y.grad
     assert rec[0].filename == __file__
+
+
+def test_backward_create_graph_warns_once_like_torch():
+    import ferrotorch.autograd as ag
+
+    ag._CREATE_GRAPH_WARNED = False
+    x = torch.ones(2, requires_grad=True)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        (x * x).sum().backward(create_graph=True)
+        torch.autograd.backward((x * x).sum(), create_graph=True)
+    assert len(w) == 1 and w[0].category is UserWarning
+    assert str(w[0].message).startswith("Using backward() with create_graph=True will create a reference cycle")
+    assert str(w[0].message).endswith("to break the cycle and avoid the leak.")

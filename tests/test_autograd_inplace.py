@@ -126,3 +126,13 @@ def test_detached_view_allows_inplace():
     x = torch.tensor([1.0, 2.0], requires_grad=True)
     x.detach()[0].mul_(2)
     assert x.tolist() == [2.0, 2.0]
+
+
+@pytest.mark.parametrize("op", ["index", "index_select", "gather"])
+def test_index_tensor_modified_after_forward_raises(op):
+    x = torch.randn(4, requires_grad=True)
+    i = torch.tensor([0, 1])
+    y = {"index": lambda: x[i], "index_select": lambda: x.index_select(0, i), "gather": lambda: x.gather(0, i)}[op]()
+    i[0] = 3
+    with pytest.raises(RuntimeError, match=r"modified by an inplace operation: \[torch\.LongTensor \[2\]\] is at version 1; expected version 0"):
+        y.sum().backward()

@@ -97,6 +97,17 @@ CASES = {
     "norm1": (lambda x: x.norm(p=1), [r(3, 4)]),
     "logsumexp": (lambda x: x.logsumexp(1), [r(3, 4)]),
     "take": (lambda x: torch.take(x, torch.tensor([0, 5, 5])), [r(2, 3)]),
+    "cumprod": (lambda x: x.cumprod(1), [r(3, 4)]),
+    "cumprod_dim0_noncontig": (lambda x: x.t().cumprod(0), [r(3, 4)]),
+    "cumprod_zeros": (lambda x: x.cumprod(1), [np.array([[0.0, 1.5, -2.0, 0.7], [1.2, 0.0, 0.0, 0.5], [0.9, 1.1, 0.0, 2.0]])]),
+    "flip": (lambda x: x.flip((0, 2)), [r(2, 3, 2)]),
+    "nansum": (lambda x: x.nansum(1), [r(3, 4)]),
+    "square": (lambda x: x.square(), [r(3, 4)]),
+    "clamp_min_fn": (lambda x: torch.clamp_min(x, 0.1), [r(4, 5)]),
+    "clamp_max_tensor": (lambda x, hi: torch.clamp_max(x, hi), [r(3, 4), r(4)]),
+    "pow_number_base": (lambda x: torch.pow(2.0, x), [r(3, 4)]),
+    "rsub_tensors": (lambda a, b: torch.rsub(a, b), [r(3, 4), r(4)]),
+    "full_slice_select": (lambda x: x[:, 0] * x[0:3, 1:], [r(3, 4)]),
 }
 
 
@@ -162,12 +173,108 @@ def test_integer_outputs_do_not_require_grad():
     assert x.max(1)[0].requires_grad
 
 
-def test_missing_formula_raises_on_backward():
-    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    y = x.cumprod(0)
-    assert y.requires_grad and y.tolist() == [1.0, 2.0, 6.0]
-    with pytest.raises(NotImplementedError, match=r"the derivative for 'cumprod' is not implemented\."):
+def test_cumprod_with_zeros_and_second_order():
+    # Values from PyTorch 2.15: zeros in the input give finite gradients, and
+    # the gradient is differentiable (create_graph).
+    x = torch.tensor([[2.0, 0.0, 0.5, 4.0], [0.0, -2.0, 0.0, 0.7]], dtype=torch.float64, requires_grad=True)
+    w = torch.tensor([[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]], dtype=torch.float64)
+    y = x.cumprod(1)
+    assert y.grad_fn.name() == "CumprodBackward0"
+    (g,) = torch.autograd.grad((y * w).sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), [[1.0, 23.0, 0.0, 0.0], [-7.0, 0.0, 0.0, 0.0]])
+    (h,) = torch.autograd.grad((g * g).sum(), x)
+    np.testing.assert_allclose(h.numpy(), [[529.0, 23.0, 1748.0, 184.0], [0.0, -84.0, 352.8, 0.0]])
+
+
+@pytest.mark.parametrize("mode", ["floor", "trunc"])
+def test_rounding_div_has_zero_gradient_even_by_zero(mode):
+    x = torch.tensor([1.0, 2.0, -3.0], requires_grad=True)
+    d = torch.tensor([0.0, 2.0, 0.0], requires_grad=True)
+    q = x.div(d, rounding_mode=mode)
+    assert q.grad_fn.name() == "DivBackward2"
+    q.sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0] and d.grad.tolist() == [0.0, 0.0, 0.0]
+    x.grad = None
+    x.div(0.0, rounding_mode=mode).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_clamp_tensor_bounds_split_ties_like_torch():
+    # Every (x, min, max) in {0, 1, 2}^3; expected gradients from PyTorch 2.15.
+    import itertools
+
+    rows = list(itertools.product([0.0, 1.0, 2.0], repeat=3))
+    x, lo, hi = (torch.tensor([r[i] for r in rows], dtype=torch.float64, requires_grad=True) for i in range(3))
+    torch.clamp(x, lo, hi).backward(torch.ones(len(rows), dtype=torch.float64))
+    exp_x = [1, .5, .5, 0, 0, 0, 0, 0, 0, 0, .5, 1, 0, 1, .5, 0, 0, 0, 0, 0, .5, 0, 0, .5, 0, 0, 1]
+    exp_lo = [0, .5, .5, 0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, .5, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+    exp_hi = [0, 0, 0, 1, 0, 0, 1, 1, 0, 1, .5, 0, 1, 0, 0, 1, 1, 0, 1, 1, .5, 1, 1, .5, 1, 1, 0]
+    assert x.grad.tolist() == exp_x
+    assert lo.grad.tolist() == exp_lo
+    assert hi.grad.tolist() == exp_hi
+
+
+def test_clamp_number_bounds_give_nan_no_gradient():
+    for f in (lambda x: x.clamp(0.0, 1.0), lambda x: x.clamp_min(0.0), lambda x: torch.clamp_max(x, 1.0)):
+        x = torch.tensor([float("nan"), 0.5], requires_grad=True)
+        f(x).sum().backward()
+        assert x.grad.tolist() == [0.0, 1.0]
+
+
+def test_random_fill_of_a_non_leaf_records_a_zero_gradient():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    for name, fill in (("UniformBackward0", lambda t: t.uniform_()), ("NormalBackward0", lambda t: t.normal_())):
+        y = x * 1
+        fill(y)
+        assert y.grad_fn.name() == name
+        x.grad = None
         y.sum().backward()
+        assert x.grad.tolist() == [0.0, 0.0]
+
+
+def _chain(t):
+    out, f = [], t.grad_fn
+    while f is not None and f.name() != "MulBackward0":
+        out.append(f.name())
+        f = f.next_functions[0][0]
+    return out
+
+
+# Basic indexing: full slices inside a tuple record nothing (PyTorch skips
+# them), a lone slice records SliceBackward0, an index that takes nothing
+# away is an alias.
+CHAINS = {
+    "y[:, 0]": ["SelectBackward0"],
+    "y[0:2, 0]": ["SelectBackward0"],
+    "y[:100, -1]": ["SelectBackward0"],
+    "y[-5:, 0]": ["SelectBackward0", "SliceBackward0"],
+    "y[1:, 0]": ["SelectBackward0", "SliceBackward0"],
+    "y[:, :]": ["AliasBackward0"],
+    "y[...]": ["AliasBackward0"],
+    "y[..., :]": ["AliasBackward0"],
+    "y[:]": ["SliceBackward0"],
+    "y[0:2]": ["SliceBackward0"],
+    "y[:, :, None]": ["UnsqueezeBackward0"],
+    "y[None, :, 0]": ["SelectBackward0", "UnsqueezeBackward0"],
+    "y[:, [0, 1]]": ["IndexBackward0"],
+}
+
+
+@pytest.mark.parametrize("expr", sorted(CHAINS))
+def test_basic_indexing_node_chain(expr):
+    y = torch.ones(2, 3, requires_grad=True) * 1
+    assert _chain(eval(expr)) == CHAINS[expr]
+
+
+@pytest.mark.parametrize("expr", sorted(CHAINS))
+def test_basic_indexing_node_chain_matches_torch_live(expr):
+    real = pytest.importorskip("torch")
+    y = real.ones(2, 3, requires_grad=True) * 1
+    out, f = [], eval(expr).grad_fn
+    while f is not None and type(f).__name__ != "MulBackward0":
+        out.append(type(f).__name__)
+        f = f.next_functions[0][0]
+    assert out == CHAINS[expr]
 
 
 NAMES = {
@@ -190,6 +297,24 @@ NAMES = {
     "x.index_select(0, torch.tensor([1]))": "IndexSelectBackward0",
     "x.clamp(0, 1)": "ClampBackward1",
     "x.clamp(min=torch.zeros(5))": "ClampBackward0",
+    "torch.clamp_min(x, 0.0)": "ClampMinBackward0",
+    "x.clamp_max(0.0)": "ClampMaxBackward0",
+    "torch.clamp_min(x, torch.zeros(5))": "ClampMinBackward1",
+    "x.clamp_max(torch.zeros(5))": "ClampMaxBackward1",
+    "x.flip(0)": "FlipBackward0",
+    "torch.rsub(x, x)": "RsubBackward0",
+    "torch.rsub(x, 2)": "RsubBackward1",
+    "x.square()": "PowBackward0",
+    "torch.square(x)": "PowBackward0",
+    "2 ** x": "PowBackward2",
+    "torch.pow(2, x)": "PowBackward2",
+    "x.nansum()": "NansumBackward0",
+    "x.nansum(0)": "NansumBackward0",
+    "x.clone().uniform_()": "UniformBackward0",
+    "x.clone().normal_()": "NormalBackward0",
+    "x.div(2, rounding_mode='floor')": "DivBackward2",
+    "x.div(x, rounding_mode='trunc')": "DivBackward2",
+    "x.cumprod(1)": "CumprodBackward0",
     "x.softmax(1)": "SoftmaxBackward0",
     "x.log_softmax(1)": "LogSoftmaxBackward0",
     "x.cumsum(0)": "CumsumBackward0",

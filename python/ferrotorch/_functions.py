@@ -65,6 +65,13 @@ def min(input: Tensor, dim=None, keepdim: bool = False, *, out=None):
     return input.min(dim, keepdim)
 
 
+def pow(input, exponent):
+    r"""pow(input, exponent) -> Tensor; a number base gives PyTorch's PowBackward2."""
+    if not isinstance(input, Tensor) and isinstance(exponent, Tensor):
+        return exponent.__rpow__(input)
+    return _forward("pow")(input, exponent)
+
+
 def where(condition: Tensor, input=None, other=None):
     r"""where(condition, input, other) -> Tensor; where(condition) -> tuple of index tensors."""
     if input is None and other is None:

@@ -137,7 +137,7 @@ def backward(self: Tensor, gradient: Tensor | None = None, retain_graph: bool | 
         inputs (Tensor or sequence of Tensor, optional): accumulate only into
             these tensors' ``.grad``. Default: every leaf.
     """
-    if gradient is None and inputs is None:
+    if gradient is None and inputs is None and not create_graph:
         # The common call, straight to the engine (checks happen in Rust).
         retain = create_graph if retain_graph is None else retain_graph
         _C._backward((self,), (None,), bool(retain), bool(create_graph), ())
@@ -497,31 +497,25 @@ def _needs_grad(self, other) -> bool:
 def _rounded_div(self, other, rounding_mode, inplace):
     if rounding_mode is None:
         return self._binary_(other, "div") if inplace else self._binary(other, "div")
-    if rounding_mode == "floor":
-        if inplace or not _needs_grad(self, other):
-            return self._binary_(other, "floor_divide") if inplace else self._binary(other, "floor_divide")
-        # PyTorch's DivBackward2 for floor rounding gives zero gradients;
-        # floor() of the true quotient has that gradient, then takes the
-        # exact floor-division values.
-        from .autograd import no_grad
-        with no_grad():
+    if rounding_mode not in ("floor", "trunc"):
+        raise RuntimeError(
+            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
+        )
+    from .autograd import no_grad
+    # The values come from tensor ops with grad mode off; the result then
+    # gets PyTorch's DivBackward2 (zero gradients, also for a zero divisor).
+    with no_grad():
+        if rounding_mode == "floor":
             q = self._binary(other, "floor_divide")
-        z = self._binary(other, "div").floor()
-        if not z.dtype.is_floating_point:
-            return q
-        with no_grad():
-            z.copy_(q)
-        return z
-    if rounding_mode == "trunc":
-        q = self._binary(other, "div")
-        if not q.dtype.is_floating_point or (self.dtype.is_floating_point or isinstance(other, float)):
-            q = q.trunc()
         else:
-            q = q.trunc().to(self.dtype if not isinstance(other, Tensor) else _C._result_type(self, other))
-        return self._assign_(q) if inplace else q
-    raise RuntimeError(
-        f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
-    )
+            q = self._binary(other, "div")
+            if not q.dtype.is_floating_point or (self.dtype.is_floating_point or isinstance(other, float)):
+                q = q.trunc()
+            else:
+                q = q.trunc().to(self.dtype if not isinstance(other, Tensor) else _C._result_type(self, other))
+    if _needs_grad(self, other) and q.dtype.is_floating_point:
+        q = _C._div_rounded_node(q, self, other if isinstance(other, Tensor) else None)
+    return self._assign_(q) if inplace else q
 
 
 @_method
@@ -541,7 +535,8 @@ Tensor.true_divide = Tensor.div
 
 @_method
 def square(self: Tensor) -> Tensor:
-    return self * self
+    # PyTorch's square is pow(x, 2): PowBackward0, and bool gives int64.
+    return self.pow(2)
 
 
 @_method
@@ -561,12 +556,12 @@ Tensor.clip_ = Tensor.clamp_
 
 @_method
 def clamp_min(self: Tensor, min) -> Tensor:
-    return self._clamp(min, None)
+    return self._clamp(min, None, "clamp_min")
 
 
 @_method
 def clamp_max(self: Tensor, max) -> Tensor:
-    return self._clamp(None, max)
+    return self._clamp(None, max, "clamp_max")
 
 
 @_method
@@ -627,7 +622,7 @@ def sum(self: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
 
 @_method
 def nansum(self: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    return self.masked_fill(self != self, 0).sum(dim, keepdim, dtype=dtype)
+    return self._nansum(_dims(dim), keepdim, dtype)
 
 
 @_method
@@ -817,11 +812,7 @@ def isfinite(self: Tensor) -> Tensor:
 
 @_method
 def flip(self: Tensor, dims) -> Tensor:
-    out = self
-    for d in _dims(dims):
-        n = out.shape[d]
-        out = out.index_select(d, _C._arange(n - 1, -1, -1, _C.int64))
-    return out
+    return self._flip(_dims(dims))
 
 
 __all__ = ["Size", "return_types"]

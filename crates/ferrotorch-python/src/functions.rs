@@ -298,3 +298,21 @@ pub fn _result_type(
         result_type(&[a.operand(), b.operand()]),
     ))
 }
+
+/// Records `DivBackward2` on quotient `q` of `div(a, b, rounding_mode=...)`
+/// (computed by the Python layer with grad mode off); `b` is `None` for a number.
+#[catch_panics]
+#[pyfunction]
+#[pyo3(signature = (q, a, b=None))]
+pub fn _div_rounded_node(
+    py: Python<'_>,
+    q: &Bound<'_, PyTensor>,
+    a: &Bound<'_, PyTensor>,
+    b: Option<&Bound<'_, PyTensor>>,
+) -> PyResult<Py<PyTensor>> {
+    let b = b.map(|b| b.get().t.clone());
+    wrap(
+        py,
+        ferrotorch::autograd::div_rounded(&q.get().t, &a.get().t, b.as_ref()).py()?,
+    )
+}

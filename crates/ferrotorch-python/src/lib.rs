@@ -56,6 +56,7 @@ fn _C(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::vstack, m)?)?;
     m.add_function(wrap_pyfunction!(functions::dstack, m)?)?;
     m.add_function(wrap_pyfunction!(functions::_where, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::_div_rounded_node, m)?)?;
     m.add_function(wrap_pyfunction!(functions::_result_type, m)?)?;
     m.add_function(wrap_pyfunction!(autograd::_backward, m)?)?;
     m.add_function(wrap_pyfunction!(autograd::_grad, m)?)?;

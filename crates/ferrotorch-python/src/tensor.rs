@@ -112,7 +112,9 @@ fn apply_binary(
     reflected: bool,
 ) -> PyResult<Py<PyAny>> {
     let r = heavy(py, a.numel(), || {
-        if reflected {
+        if reflected && op == BinaryOp::Sub {
+            ops::math::rsub(a, b.operand())
+        } else if reflected {
             ops::math::binary(b.operand(), a, op)
         } else {
             ops::math::binary(a, b.operand(), op)
@@ -707,19 +709,27 @@ impl PyTensor {
         heavy(slf.py(), a.numel(), || ops::math::unary_inplace(a, op)).py()?;
         Ok(slf.clone().into_any().unbind())
     }
-    #[pyo3(signature = (min=None, max=None))]
+    /// `kind`: "clamp", "clamp_min" or "clamp_max" (PyTorch's node names differ).
+    #[pyo3(signature = (min=None, max=None, kind="clamp"))]
     fn _clamp(
         &self,
         py: Python<'_>,
         min: Option<&Bound<'_, PyAny>>,
         max: Option<&Bound<'_, PyAny>>,
+        kind: &str,
     ) -> PyResult<Py<PyTensor>> {
         let lo = opt_arg(min)?;
         let hi = opt_arg(max)?;
-        let r = ops::math::clamp(
+        let kind = match kind {
+            "clamp_min" => ops::math::ClampKind::Min,
+            "clamp_max" => ops::math::ClampKind::Max,
+            _ => ops::math::ClampKind::Both,
+        };
+        let r = ops::math::clamp_as(
             &self.t,
             lo.as_ref().map(|a| a.operand()),
             hi.as_ref().map(|a| a.operand()),
+            kind,
         )
         .py()?;
         wrap(py, r)
@@ -787,6 +797,25 @@ impl PyTensor {
         with_index_warnings(key.py(), |w| {
             ferrotorch::index::index_put_with(&self.t, &idx, v.operand(), w)
         })
+    }
+    fn _flip(&self, py: Python<'_>, dims: Vec<i64>) -> PyResult<Py<PyTensor>> {
+        let t = &self.t;
+        wrap(py, heavy(py, t.numel(), || ops::flip::flip(t, &dims)).py()?)
+    }
+    #[pyo3(signature = (dims, keepdim, dtype=None))]
+    fn _nansum(
+        &self,
+        py: Python<'_>,
+        dims: Vec<i64>,
+        keepdim: bool,
+        dtype: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyTensor>> {
+        let dt = convert::opt_dtype(dtype)?;
+        let t = &self.t;
+        wrap(
+            py,
+            heavy(py, t.numel(), || ops::reduce::nansum(t, &dims, keepdim, dt)).py()?,
+        )
     }
     fn index_select(
         &self,

@@ -62,6 +62,12 @@ fn consumed(idx: &TensorIndex) -> usize {
     }
 }
 
+/// Whether slice `a:b:s` written over a dim of `size` keeps all of it, in
+/// PyTorch's literal sense: start 0 (or none), stop past the end, step 1.
+fn is_full_slice(a: Option<i64>, b: Option<i64>, s: i64, size: usize) -> bool {
+    matches!(a, None | Some(0)) && b.is_none_or(|b| b >= size as i64) && s == 1
+}
+
 /// Applies basic indexing; returns the view and the advanced indices as
 /// (dim in the view, int64 index tensor).
 fn basic(
@@ -102,7 +108,11 @@ fn basic(
                 view = view.select(d as i64, *i)?;
             }
             TensorIndex::Slice(a, b, s) => {
-                view = view.slice(d, *a, *b, *s)?;
+                // Like PyTorch, a slice over the whole dim is no view (and no
+                // SliceBackward0) unless it is the only index (`t[:]`).
+                if idx.len() == 1 || !is_full_slice(*a, *b, *s, view.shape()[d]) {
+                    view = view.slice(d, *a, *b, *s)?;
+                }
                 d += 1;
             }
             TensorIndex::None => {
@@ -316,6 +326,9 @@ pub fn index(t: &Tensor, idx: &[TensorIndex]) -> Result<Tensor> {
 pub fn index_with(t: &Tensor, idx: &[TensorIndex], warn: WarnSink) -> Result<Tensor> {
     // Basic indexing gives a view recorded by the view ops themselves.
     let p = match plan(t, idx, warn)? {
+        // An index that takes nothing away still gives a new tensor, as
+        // PyTorch's `alias` (AliasBackward0).
+        Err(view) if view.same(t) => return view.alias(),
         Err(view) => return Ok(view),
         Ok(p) => p,
     };
@@ -326,12 +339,20 @@ pub fn index_with(t: &Tensor, idx: &[TensorIndex], warn: WarnSink) -> Result<Ten
         Tensor::from_vec(out, &p.shape)
     })?;
     if crate::autograd::any_requires_grad(&[t]) {
-        let (shape, idx) = (t.shape().to_vec(), idx.to_vec());
+        let tensors: Vec<&Tensor> = idx
+            .iter()
+            .filter_map(|e| match e {
+                TensorIndex::Tensor(ix) => Some(ix),
+                _ => None,
+            })
+            .collect();
+        let (shape, idx2) = (t.shape().to_vec(), idx.to_vec());
         return gathered(
             "IndexBackward0",
             t,
+            &tensors,
             || Ok(out),
-            move || index_positions(&shape, &idx),
+            move || index_positions(&shape, &idx2),
         );
     }
     Ok(out)
@@ -535,12 +556,13 @@ pub fn index_select(t: &Tensor, dim: i64, indices: &Tensor) -> Result<Tensor> {
             let _g = crate::autograd::GradModeGuard::new(false);
             index_select(t, dim, indices)?
         };
-        let (shape, indices) = (t.shape().to_vec(), indices.clone());
+        let (shape, saved) = (t.shape().to_vec(), indices.clone());
         return gathered(
             "IndexSelectBackward0",
             t,
+            &[indices],
             || Ok(out),
-            move || positions(&shape, |a| index_select(a, dim, &indices)),
+            move || positions(&shape, |a| index_select(a, dim, &saved)),
         );
     }
     let d = t.dim_index(dim)?;
@@ -649,12 +671,13 @@ pub fn gather(t: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
         Tensor::from_vec(out, index.shape())
     })?;
     if crate::autograd::any_requires_grad(&[t]) {
-        let (shape, index) = (t.shape().to_vec(), index.clone());
+        let (shape, saved) = (t.shape().to_vec(), index.clone());
         return gathered(
             "GatherBackward0",
             t,
+            &[index],
             || Ok(out),
-            move || gather_positions(&shape, d, &index),
+            move || gather_positions(&shape, d, &saved),
         );
     }
     Ok(out)

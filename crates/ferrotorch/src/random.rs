@@ -125,6 +125,16 @@ pub fn randperm(n: usize, dtype: DType, g: Option<&Generator>) -> Result<Tensor>
 /// In-place `uniform_` / `normal_`: sample contiguously (PyTorch's order for
 /// contiguous tensors), then write through the tensor's layout.
 pub fn fill_(t: &Tensor, normal_dist: bool, a: f64, b: f64, g: Option<&Generator>) -> Result<()> {
+    // A tensor with history gets PyTorch's zero-gradient node for the fill.
+    let name = if normal_dist {
+        "NormalBackward0"
+    } else {
+        "UniformBackward0"
+    };
+    crate::autograd::formulas::zero::fill_inplace(name, t, || fill_raw(t, normal_dist, a, b, g))
+}
+
+fn fill_raw(t: &Tensor, normal_dist: bool, a: f64, b: f64, g: Option<&Generator>) -> Result<()> {
     let shape = t.shape().to_vec();
     let sample = if normal_dist {
         if t.is_contiguous() {

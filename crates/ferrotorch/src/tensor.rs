@@ -613,6 +613,16 @@ impl Tensor {
         }
     }
 
+    /// A new tensor object viewing all of `self` (PyTorch's `alias`, what
+    /// `t[...]` gives), recorded as AliasBackward0.
+    pub fn alias(&self) -> Result<Tensor> {
+        self.shape_op(
+            "AliasBackward0",
+            || Inverse::Reshape,
+            || Ok(self.with_layout(self.layout().clone())),
+        )
+    }
+
     pub fn flatten(&self, start: i64, end: i64) -> Result<Tensor> {
         if self.ndim() == 0 {
             return self.reshape(&[1]);

@@ -86,7 +86,31 @@ def backward(
     grads = _grads_for(outs, grad_tensors, "grad_tensors")
     if retain_graph is None:
         retain_graph = create_graph
+    if create_graph:
+        _warn_create_graph_once()
     _C._backward(outs, grads, bool(retain_graph), bool(create_graph), ins)
+
+
+_CREATE_GRAPH_WARNED = False
+
+
+def _warn_create_graph_once() -> None:
+    # PyTorch warns once per process (TORCH_WARN_ONCE in its engine).
+    global _CREATE_GRAPH_WARNED
+    if _CREATE_GRAPH_WARNED:
+        return
+    _CREATE_GRAPH_WARNED = True
+    import warnings
+
+    warnings.warn(
+        "Using backward() with create_graph=True will create a reference cycle between the "
+        "parameter and its gradient which can cause a memory leak. We recommend using "
+        "autograd.grad when creating the graph to avoid this. If you have to use this "
+        "function, make sure to reset the .grad fields of your parameters to None after use "
+        "to break the cycle and avoid the leak.",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def grad(

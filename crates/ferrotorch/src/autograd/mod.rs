@@ -35,6 +35,7 @@ mod saved;
 
 pub use accumulate::AccumulateGrad;
 pub use engine::{backward, backward_to, grad};
+pub use formulas::zero::div_rounded;
 pub use grad_mode::{is_grad_enabled, set_grad_enabled, GradModeGuard};
 pub use hooks::{GradHook, HookHandle, PreHooks};
 pub(crate) use meta::AutogradMeta;

@@ -167,6 +167,20 @@ pub fn binary<'a>(
     binary_forward(a, b, op)
 }
 
+/// `other - x` (PyTorch's `rsub(x, other)`): like `binary(other, x, Sub)`,
+/// recorded as `RsubBackward0` (x first) when `other` is a tensor and as
+/// `RsubBackward1` when it is a number.
+pub fn rsub<'a>(x: &'a Tensor, other: impl Into<Operand<'a>>) -> Result<Tensor> {
+    let other = other.into();
+    let x = Operand::Tensor(x);
+    if (x.requires_grad() || other.requires_grad()) && crate::autograd::is_grad_enabled() {
+        return crate::autograd::formulas::elementwise::binary_as(other, x, BinaryOp::Sub, true);
+    }
+    binary_forward(other, x, BinaryOp::Sub)
+}
+
+pub use crate::autograd::formulas::select::ClampKind;
+
 /// [`binary`] without autograd.
 // The comparison closures are generic over every dtype, bool included.
 #[allow(clippy::bool_comparison)]
@@ -468,6 +482,17 @@ fn where_forward(cond: &Tensor, a: Operand, b: Operand) -> Result<Tensor> {
 /// # }
 /// ```
 pub fn clamp<'a>(x: &Tensor, min: Option<Operand<'a>>, max: Option<Operand<'a>>) -> Result<Tensor> {
+    clamp_as(x, min, max, ClampKind::Both)
+}
+
+/// `clamp`, recorded under the node names of `clamp_min`/`clamp_max` when
+/// `kind` says the call was one of those.
+pub fn clamp_as<'a>(
+    x: &Tensor,
+    min: Option<Operand<'a>>,
+    max: Option<Operand<'a>>,
+    kind: ClampKind,
+) -> Result<Tensor> {
     if min.is_none() && max.is_none() {
         return Err(Error::Runtime(
             "torch.clamp: At least one of 'min' or 'max' must not be None".into(),
@@ -478,7 +503,7 @@ pub fn clamp<'a>(x: &Tensor, min: Option<Operand<'a>>, max: Option<Operand<'a>>)
             .iter()
             .any(|o| matches!(o, Some(Operand::Tensor(t)) if t.requires_grad()));
     if grad_in && crate::autograd::is_grad_enabled() {
-        return crate::autograd::formulas::select::clamp_recorded(x, min, max, || {
+        return crate::autograd::formulas::select::clamp_recorded(x, min, max, kind, || {
             clamp_forward(x, min, max)
         });
     }

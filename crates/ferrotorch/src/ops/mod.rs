@@ -2,6 +2,7 @@
 //! per device (CPU today) and its error checks. The Rust `Tensor` methods and
 //! the Python bindings both call these.
 
+pub mod flip;
 pub mod linalg;
 pub mod math;
 pub mod real;

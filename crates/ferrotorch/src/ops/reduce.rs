@@ -97,6 +97,23 @@ pub fn sum(t: &Tensor, dims: &[i64], keepdim: bool, dtype: Option<DType>) -> Res
     sum_forward(t, dims, keepdim, dtype)
 }
 
+/// `torch.nansum`: [`sum`] counting NaNs as 0.
+pub fn nansum(t: &Tensor, dims: &[i64], keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+    let forward = || {
+        let t = if t.dtype().is_float() {
+            let nan = binary(t, t, BinaryOp::Ne)?;
+            crate::ops::math::where_(&nan, 0.0, t)?
+        } else {
+            t.clone()
+        };
+        sum_forward(&t, dims, keepdim, dtype)
+    };
+    if crate::autograd::any_requires_grad(&[t]) {
+        return crate::autograd::formulas::reduce::nansum(t, dims, keepdim, forward);
+    }
+    forward()
+}
+
 fn sum_forward(t: &Tensor, dims: &[i64], keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
     let t = match dtype {
         Some(d) => t.to_dtype(d)?,
@@ -289,9 +306,11 @@ pub(crate) fn picked_along(
     let tshape = t.shape().to_vec();
     let idx = idx.clone();
     let squeezed = !(keepdim || t.ndim() == 0);
+    // The indices are this op's own output, not a user's index tensor.
     gathered(
         name,
         t,
+        &[],
         || Ok(vals),
         move || {
             let ik = if squeezed {

@@ -97,7 +97,7 @@ pub fn cumulative(t: &Tensor, dim: i64, prod: bool, dtype: Option<DType>) -> Res
     };
     if crate::autograd::any_requires_grad(&[&x]) {
         if prod {
-            return crate::autograd::formulas::missing::not_implemented("cumprod", &[&x], || {
+            return crate::autograd::formulas::cumprod::cumprod(&x, dim, || {
                 cumulative_forward(&x, dim, prod)
             });
         }

@@ -68,6 +68,12 @@ struct BinaryBackward {
 
 /// A binary op on operands of which at least one requires grad (grad mode on).
 pub(crate) fn binary(a: Operand, b: Operand, op: BinaryOp) -> Result<Tensor> {
+    binary_as(a, b, op, false)
+}
+
+/// [`binary`]; `reflected` marks `b - a` written as `a.rsub(b)` with two
+/// tensors, which PyTorch records as `RsubBackward0` with edges (a, b).
+pub(crate) fn binary_as(a: Operand, b: Operand, op: BinaryOp, reflected: bool) -> Result<Tensor> {
     use BinaryOp::*;
     let (ta, tb) = (tensor_of(a), tensor_of(b));
     let a_is_scalar = matches!(a, Operand::Scalar(_));
@@ -79,6 +85,7 @@ pub(crate) fn binary(a: Operand, b: Operand, op: BinaryOp) -> Result<Tensor> {
         Add if a_is_scalar => ("AddBackward0", &[1, 0]),
         Add => ("AddBackward0", &[0, 1]),
         Sub if a_is_scalar => ("RsubBackward1", &[1]),
+        Sub if reflected => ("RsubBackward0", &[1, 0]),
         Sub => ("SubBackward0", &[0, 1]),
         Mul if a_is_scalar => ("MulBackward0", &[1, 0]),
         Mul => ("MulBackward0", &[0, 1]),

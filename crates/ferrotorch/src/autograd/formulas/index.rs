@@ -11,7 +11,7 @@
 //! gradients are differentiable too. Views (select, slices, as_strided)
 //! need no positions: see `region`.
 
-use crate::autograd::{record, Formula};
+use crate::autograd::{record, Formula, SavedTensor};
 use crate::ops::take::{put_add, take};
 use crate::{DType, Result, Tensor};
 use std::sync::{Arc, OnceLock};
@@ -78,20 +78,31 @@ struct PutBackward {
     shape: Vec<usize>,
     dtype: DType,
     pos: LazyPositions,
+    /// The user's index tensors, saved so that an in-place write to one
+    /// after the forward raises PyTorch's error instead of a wrong gradient.
+    indices: Vec<SavedTensor>,
 }
 
 impl Formula for PutBackward {
     fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+        for ix in &self.indices {
+            ix.unpack()?;
+        }
         let g = g.to_dtype(self.dtype)?;
         Ok(vec![Some(put_add(&self.shape, &self.pos.get()?, &g)?)])
+    }
+    fn saved(&self) -> Vec<&SavedTensor> {
+        self.indices.iter().collect()
     }
 }
 
 /// Records `name` on `input` for an op that reads input elements at `pos`
 /// (an int64 tensor of the output's shape, computed at the first backward).
+/// `indices` are the user's index tensors the positions come from.
 pub(crate) fn gathered(
     name: &'static str,
     input: &Tensor,
+    indices: &[&Tensor],
     forward: impl FnOnce() -> Result<Tensor>,
     pos: impl Fn() -> Result<Tensor> + Send + Sync + 'static,
 ) -> Result<Tensor> {
@@ -100,6 +111,7 @@ pub(crate) fn gathered(
             shape: input.shape().to_vec(),
             dtype: input.dtype(),
             pos: LazyPositions::new(pos),
+            indices: indices.iter().map(|t| SavedTensor::input(t)).collect(),
         })
     })
 }
@@ -111,8 +123,9 @@ pub(crate) fn take_recorded(
     forward: impl FnOnce() -> Result<Tensor>,
 ) -> Result<Tensor> {
     let n = t.numel() as i64;
+    let index = pos.clone();
     let pos = pos.clone();
-    gathered("TakeBackward0", t, forward, move || {
+    gathered("TakeBackward0", t, &[&index], forward, move || {
         // Negative positions count from the end, as in the forward.
         let p: Vec<i64> = pos
             .to_vec::<i64>()?

@@ -22,24 +22,8 @@ impl Formula for Missing {
     }
 }
 
-/// Records op `op` (PyTorch's name, e.g. `cumprod`) on `inputs` with a
-/// backward that raises.
-pub(crate) fn not_implemented(
-    op: &'static str,
-    inputs: &[&Tensor],
-    forward: impl FnOnce() -> Result<Tensor>,
-) -> Result<Tensor> {
-    let ins: Vec<Option<&Tensor>> = inputs
-        .iter()
-        .map(|t| Some(*t).filter(|t| t.requires_grad()))
-        .collect();
-    record("NotImplemented", &ins, forward, |_| {
-        Ok(Missing { op, aten: false })
-    })
-}
-
-/// Like [`not_implemented`], with PyTorch's message for an `aten::` op that
-/// has no derivative (e.g. `floor_divide`).
+/// Records `aten::` op `op` (e.g. `floor_divide`), which has no derivative in
+/// PyTorch, on `inputs` with a backward that raises PyTorch's message.
 pub(crate) fn not_implemented_aten(
     op: &'static str,
     inputs: &[&Tensor],

@@ -2,6 +2,7 @@
 //! at the op's single definition (in `ops`); the formulas use tensor ops, so
 //! they are differentiable themselves.
 
+pub(crate) mod cumprod;
 pub(crate) mod elementwise;
 pub(crate) mod index;
 pub(crate) mod linalg;
@@ -11,6 +12,7 @@ pub(crate) mod region;
 pub(crate) mod rows;
 pub(crate) mod select;
 pub(crate) mod views;
+pub mod zero;
 
 use crate::ops::reduce::sum;
 use crate::{DType, Result, Tensor};

@@ -1,4 +1,5 @@
-//! Backward of `sum` and `mean` (`SumBackward0/1`, `MeanBackward0/1`): the
+//! Backward of `sum`, `nansum` and `mean` (`SumBackward0/1`,
+//! `NansumBackward0`, `MeanBackward0/1`): the
 //! gradient is broadcast back over the reduced dims (divided by the count for
 //! `mean`).
 
@@ -15,6 +16,8 @@ struct ReduceBackward {
     keepdim: bool,
     /// `Some(n)` for mean: the number of elements averaged.
     mean_of: Option<usize>,
+    /// For nansum: where the input is not NaN (NaNs get no gradient).
+    not_nan: Option<Tensor>,
 }
 
 /// `sum` (`mean` when `mean`) over `dims` of a tensor that requires grad.
@@ -45,6 +48,26 @@ pub(crate) fn reduce(
             mask,
             keepdim,
             mean_of: mean.then_some(n),
+            not_nan: None,
+        })
+    })
+}
+
+/// `nansum` over `dims` of a float tensor that requires grad
+/// (`NansumBackward0`): `sum`'s gradient, 0 where the input is NaN.
+pub(crate) fn nansum(
+    t: &Tensor,
+    dims: &[i64],
+    keepdim: bool,
+    forward: impl FnOnce() -> Result<Tensor>,
+) -> Result<Tensor> {
+    record("NansumBackward0", &[Some(t)], forward, |_| {
+        Ok(ReduceBackward {
+            meta: InputMeta::of(t),
+            mask: reduce_mask(t, dims)?,
+            keepdim,
+            mean_of: None,
+            not_nan: Some(binary(t, t, BinaryOp::Eq)?),
         })
     })
 }
@@ -63,6 +86,9 @@ impl Formula for ReduceBackward {
         let mut g = g.expand(&sizes)?;
         if let Some(n) = self.mean_of {
             g = binary(&g, n as f64, BinaryOp::Div)?;
+        }
+        if let Some(keep) = &self.not_nan {
+            g = crate::ops::math::where_(keep, &g, 0.0)?;
         }
         let dt: DType = self.meta.dtype;
         Ok(vec![Some(g.to_dtype(dt)?)])

@@ -1,7 +1,7 @@
 //! Backward of shape ops and copies: views (`ViewBackward0`,
 //! `TransposeBackward0`, `PermuteBackward0`, `UnsqueezeBackward0`,
 //! `SqueezeBackward0/1/2`, `ExpandBackward0`, ...), `ToCopyBackward0` for
-//! dtype conversion and `CloneBackward0`. Each maps the gradient back to the
+//! dtype conversion, `CloneBackward0` and `FlipBackward0`. Each maps the gradient back to the
 //! input's shape (and dtype) with the inverse shape op.
 
 use super::sum_to_shape;
@@ -22,6 +22,8 @@ pub(crate) enum Inverse {
     Cast,
     /// The gradient as it is (clone, `t()` of a 1-D tensor).
     Identity,
+    /// Flip the same dims again.
+    Flip(Vec<i64>),
 }
 
 struct ViewBackward {
@@ -65,7 +67,17 @@ impl Formula for ViewBackward {
             Inverse::Expand => sum_to_shape(g, &self.shape)?,
             Inverse::Cast => g.to_dtype(self.dtype)?,
             Inverse::Identity => g.clone(),
+            Inverse::Flip(dims) => crate::ops::flip::flip(g, dims)?,
         };
         Ok(vec![Some(gx)])
     }
+}
+
+/// Records `FlipBackward0` for `flip(input, dims)`.
+pub(crate) fn flip_recorded(
+    input: &Tensor,
+    dims: Vec<i64>,
+    forward: impl FnOnce() -> Result<Tensor>,
+) -> Result<Tensor> {
+    view("FlipBackward0", input, Inverse::Flip(dims), forward)
 }
