@@ -445,6 +445,7 @@ def test_autograd_grad():
     assert gh.tolist() == [6.0, 12.0]
 
 
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
 def test_create_graph_second_derivative():
     x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
     y = (x**3).sum()
