@@ -339,13 +339,7 @@ pub fn index_with(t: &Tensor, idx: &[TensorIndex], warn: WarnSink) -> Result<Ten
         Tensor::from_vec(out, &p.shape)
     })?;
     if crate::autograd::any_requires_grad(&[t]) {
-        let tensors: Vec<&Tensor> = idx
-            .iter()
-            .filter_map(|e| match e {
-                TensorIndex::Tensor(ix) => Some(ix),
-                _ => None,
-            })
-            .collect();
+        let tensors = index_tensors(idx);
         let (shape, idx2) = (t.shape().to_vec(), idx.to_vec());
         return gathered(
             "IndexBackward0",
@@ -397,13 +391,7 @@ pub fn index_put_with(
         let _g = crate::autograd::GradModeGuard::new(false);
         index_put_forward(t, idx, value, warn)?;
     }
-    let tensors: Vec<&Tensor> = idx
-        .iter()
-        .filter_map(|e| match e {
-            TensorIndex::Tensor(ix) => Some(ix),
-            _ => None,
-        })
-        .collect();
+    let tensors = index_tensors(idx);
     // PyTorch's node for each form of `t[idx] = value`.
     let name = match (tensors.as_slice(), src) {
         ([], _) => "CopySlices",
@@ -865,6 +853,16 @@ pub fn masked_fill(t: &Tensor, mask: &Tensor, value: Operand) -> Result<Tensor> 
         });
     }
     where_(mask, &v, t)
+}
+
+/// The tensor entries of an index expression (advanced indices and masks).
+fn index_tensors(idx: &[TensorIndex]) -> Vec<&Tensor> {
+    idx.iter()
+        .filter_map(|e| match e {
+            TensorIndex::Tensor(ix) => Some(ix),
+            _ => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]
