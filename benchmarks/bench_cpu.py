@@ -8,6 +8,14 @@ A ratio > 1 means ferrotorch is faster than the reference.
 
 from __future__ import annotations
 
+import os
+
+# PyTorch's OpenMP threads spin for ~200 ms after each parallel region by
+# default, taking both cores from whatever runs next in this process (the
+# interleaved numpy and ferrotorch calls). Let them sleep instead; it costs
+# torch a thread wake-up (microseconds) per call.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import statistics
 import sys
 import time

@@ -1,7 +1,8 @@
 //! Output buffers for kernels: allocated uninitialised (every kernel writes
 //! each element exactly once), filled in parallel, and on Linux advised to
 //! use transparent huge pages when large, so that first-touch page faults do
-//! not dominate memory-bound kernels (numpy does the same).
+//! not dominate memory-bound kernels (numpy does the same). Large buffers
+//! come from [`crate::buffer_cache`] when a freed one of the same size waits.
 
 use rayon::prelude::*;
 use std::mem::MaybeUninit;
@@ -36,7 +37,7 @@ pub fn fill_new<U: Copy + Send>(
     n: usize,
     fill: impl Fn(usize, &mut [MaybeUninit<U>]) + Sync,
 ) -> Vec<U> {
-    let mut v: Vec<U> = Vec::with_capacity(n);
+    let mut v: Vec<U> = crate::buffer_cache::with_capacity(n);
     advise_hugepages(&mut v);
     let spare = &mut v.spare_capacity_mut()[..n];
     if n < crate::PARALLEL_THRESHOLD {

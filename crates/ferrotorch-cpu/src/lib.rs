@@ -5,6 +5,7 @@
 //! split across threads with rayon; smaller ones run inline with no hand-off.
 
 pub mod buffer;
+pub mod buffer_cache;
 pub mod elementwise;
 pub mod fastmath;
 pub mod matmul;

@@ -35,7 +35,8 @@ impl Storage {
             ptr,
             nbytes,
             writable: true,
-            _owner: Box::new(v),
+            // Large buffers go back to the kernels' buffer cache when freed.
+            _owner: Box::new(ferrotorch_cpu::buffer_cache::Recycled::new(v)),
             version: AtomicU64::new(0),
         })
     }
