@@ -36,6 +36,7 @@ OPS = {
     "floor": lambda a, b: torch.floor(a), "floor_divide": lambda a, b: torch.floor_divide(a, b),
     "fmod": lambda a, b: torch.fmod(a, b), "gather": lambda a, b: torch.gather(a, 1, I([[0, 2], [1, 1], [3, 0]])),
     "hstack": lambda a, b: torch.hstack([a, b]), "index_select": lambda a, b: torch.index_select(a, 1, I([2, 0, 2])),
+    "take": lambda a, b: torch.take(a, I([0, 5, 5, 2])),
     "log": lambda a, b: torch.log(b), "log1p": lambda a, b: torch.log1p(b),
     "log_softmax": lambda a, b: torch.log_softmax(a, 1), "logsumexp": lambda a, b: torch.logsumexp(a, 1),
     "masked_fill": lambda a, b: torch.masked_fill(a, I(A > 0.5), 2.0), "matmul": lambda a, b: torch.matmul(a, b.t()),

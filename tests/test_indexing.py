@@ -533,3 +533,17 @@ def test_uint8_indexing_matches_torch():
         np.testing.assert_array_equal(to_np(got), ref.numpy())
         assert len(w_ref) == len(w_got) == 1
         assert str(w_ref[0].message).startswith(str(w_got[0].message))
+
+
+def test_take_reads_flat_positions_like_numpy():
+    a = np.arange(6.0, dtype=np.float32).reshape(2, 3)
+    t = torch.from_numpy(a).t()  # non-contiguous: positions are in row-major order of the view
+    idx = np.array([[0, -1], [4, 2]])
+    got = torch.take(t, torch.from_numpy(idx))
+    np.testing.assert_array_equal(got.numpy(), np.take(a.T.copy().ravel(), idx))
+    assert got.shape == (2, 2)
+    np.testing.assert_array_equal(t.take(torch.tensor([1])).numpy(), [3.0])
+    with pytest.raises(IndexError, match="out of range: tried to access index 6 on a tensor of 6 elements"):
+        torch.take(t, torch.tensor([6]))
+    with pytest.raises(RuntimeError, match="Expected a long tensor for index, but got Float"):
+        torch.take(t, torch.tensor([1.0]))

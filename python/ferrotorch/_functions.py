@@ -34,7 +34,7 @@ _METHOD_FORMS = [
     "narrow", "select", "movedim", "split", "chunk", "unbind", "as_strided", "flip", "unflatten",
     "clone", "detach",
     # indexing
-    "index_select", "gather", "scatter", "scatter_add", "masked_fill", "nonzero",
+    "index_select", "gather", "scatter", "scatter_add", "masked_fill", "nonzero", "take",
 ]
 
 

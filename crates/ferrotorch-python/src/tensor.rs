@@ -828,6 +828,11 @@ impl PyTensor {
             ferrotorch::index::index_select(&self.t, dim, &index.get().t).py()?,
         )
     }
+    /// `take(index)`: elements of the tensor read as 1-D at `index`
+    /// (int64), shaped like `index`.
+    fn take(&self, py: Python<'_>, index: &Bound<'_, PyTensor>) -> PyResult<Py<PyTensor>> {
+        wrap(py, ops::take::take(&self.t, &index.get().t).py()?)
+    }
     fn gather(
         &self,
         py: Python<'_>,
