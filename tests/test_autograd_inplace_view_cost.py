@@ -33,6 +33,11 @@ def _mul_view(y):
     y[:, :2].mul_(2)
 
 
+def _index_transposed(y):
+    # The transpose is not contiguous; its base is.
+    y.t()[1, :3] = 2
+
+
 def _view_then_refresh(y):
     v = y[1:3, ::2]
     y[0, :3].add_(1)
@@ -40,7 +45,12 @@ def _view_then_refresh(y):
     v.grad_fn
 
 
-WRITES = {"index_row": _index_row, "mul_view": _mul_view, "refresh": _view_then_refresh}
+WRITES = {
+    "index_row": _index_row,
+    "index_transposed": _index_transposed,
+    "mul_view": _mul_view,
+    "refresh": _view_then_refresh,
+}
 
 
 def test_inplace_view_write_does_not_scale_with_base():

@@ -356,10 +356,13 @@ pub(crate) fn record_overwrite(
     rebase(t, Some(Edge { node, input_nr: 0 }))
 }
 
-/// Whether `part` (sharing `t`'s storage) is a layout relation of `t`, so
-/// [`record_view_overwrite`] can record a write into it.
+/// Whether a write into view `part` of `t` can be recorded by layout
+/// ([`record_view_overwrite`]): `part` is a layout relation of `t`, or of
+/// `t`'s base when `t` is itself a view (e.g. a transpose, which is not
+/// contiguous but lies in a contiguous base).
 pub(crate) fn view_region_of(t: &Tensor, part: &Tensor) -> bool {
     region_in_base(part, t).is_some()
+        || view_base(t).is_some_and(|b| region_in_base(part, &b).is_some())
 }
 
 /// [`record_overwrite`] of the part of `t` that view `part` covers, by
@@ -370,12 +373,23 @@ pub(crate) fn record_view_overwrite(
     part: &Tensor,
     src: Option<(Edge, Written)>,
 ) -> Result<()> {
-    let region = match region_in_base(part, t) {
-        Some(op) => Region::View(op),
-        None => Region::At(positions_in_base(part, t)?.contiguous()),
-    };
-    let node = region_node(name, t, region, src, false)?;
-    rebase(t, Some(Edge { node, input_nr: 0 }))
+    if let Some(op) = region_in_base(part, t) {
+        let node = region_node(name, t, Region::View(op), src, false)?;
+        return rebase(t, Some(Edge { node, input_nr: 0 }));
+    }
+    // `t` is a view: the write is recorded directly on its base, which is
+    // what the overwrite on `t` followed by `CopySlices` would compute.
+    if let Some(base) = view_base(t) {
+        if let Some(op) = region_in_base(part, &base) {
+            let node = region_node("CopySlices", &base, Region::View(op), src, false)?;
+            *base.autograd_meta().grad_fn.lock().unwrap() = Some(Edge { node, input_nr: 0 });
+            base.set_requires_grad_flag(true);
+            refresh_view(t);
+            return Ok(());
+        }
+    }
+    let pos = positions_in_base(part, t)?;
+    record_overwrite(name, t, pos, src, false)
 }
 
 /// Gradient of `dst.copy_(src)`: nothing to the overwritten values, all of
