@@ -312,6 +312,29 @@ def setup_context_style(t):
     return x.grad.tolist()
 
 
+def retain_grad_on_outputs(t):
+    class Two(t.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, x * 3, x * 4
+
+        @staticmethod
+        def backward(ctx, ga, gb, gc):
+            return ga * 2 + gb * 3 + gc * 4
+
+    x = t.arange(3.0, requires_grad=True)
+    a, b, c = Two.apply(x)
+    a.retain_grad()
+    b.retain_grad()
+    b.retain_grad()  # twice: still one accumulation
+    c.retain_grad()
+    (a * a + b).sum().backward(retain_graph=True)
+    first = (a.grad.tolist(), b.grad.tolist(), c.grad, a.retains_grad, x.grad.tolist())
+    # A second backward accumulates into the retained gradients.
+    b.sum().backward()
+    return first, a.grad.tolist(), b.grad.tolist(), x.grad.tolist()
+
+
 RT = "RuntimeError"
 FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they have "
@@ -349,6 +372,7 @@ SCENARIOS = [
     (base_backward, ("NotImplementedError", "You must implement either the backward or vjp method for your custom autograd.Function to use it with backward mode AD.")),
     (keyword_arguments, [4.0]),
     (setup_context_style, [3.0, 3.0]),
+    (retain_grad_on_outputs, ((([0.0, 4.0, 8.0], [1.0, 1.0, 1.0], None, True, [3.0, 11.0, 19.0]), [0.0, 4.0, 8.0], [2.0, 2.0, 2.0], [6.0, 14.0, 22.0]))),
 ]
 IDS = [s.__name__ for s, _ in SCENARIOS]
 

@@ -13,13 +13,13 @@ use crate::errors::{stash, IntoPyResult};
 use crate::tensor::PyTensor;
 use ferrotorch::autograd::{Edge, Node, PreHooks, SavedTensor};
 use ferrotorch::ops::reduce::sum;
-use ferrotorch::{DType, Tensor};
+use ferrotorch::{DType, Tensor, TensorImpl};
 use ferrotorch_python_macros::catch_panics;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use std::any::Any;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 /// Tensors from `ctx.save_for_backward` (`None` entries allowed), shared by
 /// `ctx` (to unpack) and the node (to free after backward).
@@ -99,6 +99,9 @@ pub struct PyFunctionNode {
     ctx: Py<PyAny>,
     saved: SavedSlots,
     hooks: OnceLock<PreHooks>,
+    /// Outputs that called `retain_grad`, with their output numbers (weak:
+    /// the graph must not keep its own outputs alive).
+    retained: Mutex<Vec<(usize, Weak<TensorImpl>)>>,
 }
 
 /// `ctx` when `node` is a custom Function's node.
@@ -253,6 +256,19 @@ impl Node for PyFunctionNode {
     fn pre_hooks_slot(&self) -> Option<&OnceLock<PreHooks>> {
         Some(&self.hooks)
     }
+    fn retain_output(&self, output_nr: usize, t: Weak<TensorImpl>) {
+        let mut r = self.retained.lock().unwrap();
+        if !r.iter().any(|(n, w)| *n == output_nr && w.ptr_eq(&t)) {
+            r.push((output_nr, t));
+        }
+    }
+    fn retained_outputs(&self) -> Vec<(usize, Tensor)> {
+        let mut r = self.retained.lock().unwrap();
+        r.retain(|(_, w)| w.strong_count() > 0);
+        r.iter()
+            .filter_map(|(n, w)| Tensor::upgrade(w).map(|t| (*n, t)))
+            .collect()
+    }
     fn as_any(&self) -> Option<&dyn Any> {
         Some(self)
     }
@@ -310,6 +326,7 @@ pub fn _function_wrap<'py>(
         ctx: ctx.clone().into_any().unbind(),
         saved: ctx.get().saved.clone(),
         hooks: OnceLock::new(),
+        retained: Mutex::new(vec![]),
     });
     let dyn_node: Arc<dyn Node> = node.clone();
     let mut result: Vec<Py<PyAny>> = Vec::with_capacity(outs.len());

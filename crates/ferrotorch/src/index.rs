@@ -386,12 +386,23 @@ pub fn index_put_with(
     if !rec {
         return index_put_forward(t, idx, value, warn);
     }
-    let pos = index_positions(t.shape(), idx)?;
+    let tensors = index_tensors(idx);
+    // Basic indexing writes a view of `t`: its layout relation to `t` keeps
+    // the record O(1) in `t`'s size, where positions would be O(numel(t)).
+    let part = if tensors.is_empty() {
+        let _g = crate::autograd::GradModeGuard::new(false);
+        Some(index(t, idx)?)
+    } else {
+        None
+    };
+    let pos = match &part {
+        Some(p) if inplace::view_region_of(t, p) => None,
+        _ => Some(index_positions(t.shape(), idx)?),
+    };
     {
         let _g = crate::autograd::GradModeGuard::new(false);
         index_put_forward(t, idx, value, warn)?;
     }
-    let tensors = index_tensors(idx);
     // PyTorch's node for each form of `t[idx] = value`.
     let name = match (tensors.as_slice(), src) {
         ([], _) => "CopySlices",
@@ -403,7 +414,13 @@ pub fn index_put_with(
         v.gradient_edge()
             .map(|e| (e, inplace::Written::Whole(v.shape().to_vec(), v.dtype())))
     });
-    inplace::record_overwrite(name, t, pos, src, false)
+    match (pos, part) {
+        (Some(pos), _) => inplace::record_overwrite(name, t, pos, src, false),
+        (None, Some(part)) => inplace::record_view_overwrite(name, t, &part, src),
+        (None, None) => Err(Error::Runtime(
+            "index_put: neither positions nor a view of the written part".into(),
+        )),
+    }
 }
 
 fn index_put_forward(

@@ -33,4 +33,4 @@ pub use ferrotorch_core::{
 pub use ferrotorch_cuda as cuda;
 pub use scalar::Scalar;
 pub use storage::Storage;
-pub use tensor::Tensor;
+pub use tensor::{Tensor, TensorImpl};

@@ -15,6 +15,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct Tensor(Arc<TensorImpl>);
 
+/// What a [`Tensor`] points to. Public only so that graph nodes outside this
+/// crate can hold weak references to their outputs (`Node::retain_output`).
 pub struct TensorImpl {
     storage: Arc<Storage>,
     layout: Layout,
@@ -85,7 +87,10 @@ impl Tensor {
         Arc::downgrade(&self.0)
     }
 
-    pub(crate) fn upgrade(w: &std::sync::Weak<TensorImpl>) -> Option<Tensor> {
+    /// The tensor behind a weak reference, if it is still alive (nodes
+    /// outside this crate keep their `retain_grad` outputs this way, so a
+    /// node never keeps its own outputs alive).
+    pub fn upgrade(w: &std::sync::Weak<TensorImpl>) -> Option<Tensor> {
         w.upgrade().map(Tensor)
     }
 

@@ -11,13 +11,14 @@
 //! history) the next time it is used.
 
 use super::formulas::index::positions_in_base;
+use super::formulas::region::{strided_op, view_scatter, ViewBackward, ViewOp};
 use super::formulas::sum_to_shape;
 use super::grad_mode::{is_grad_enabled, GradModeGuard};
 use super::node::{Edge, Formula, Node, OpNode};
 use crate::ops::math::where_;
 use crate::ops::take::{put_add, take};
 use crate::{DType, Error, Result, Tensor};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// What a view remembers of its base: the base itself and the base's
 /// `grad_fn` when the view's own `grad_fn` was last derived from it.
@@ -75,6 +76,16 @@ impl Formula for AsStridedBackward {
     }
 }
 
+/// View `t` of `base` as a layout relation, when one expresses it (same
+/// storage, contiguous base, `t` inside it without overlapping itself);
+/// `None` means flat positions are needed.
+fn region_in_base(t: &Tensor, base: &Tensor) -> Option<ViewOp> {
+    if !Arc::ptr_eq(t.storage(), base.storage()) {
+        return None;
+    }
+    strided_op(base.layout(), t.layout())
+}
+
 /// Re-derives a view's `grad_fn` when its base was modified in place since
 /// (so the view's history includes that modification, as in PyTorch).
 pub(crate) fn refresh_view(t: &Tensor) {
@@ -88,25 +99,33 @@ pub(crate) fn refresh_view(t: &Tensor) {
     let Some(edge) = info.base.gradient_edge() else {
         return;
     };
-    // The view lies inside its base, so this only fails for odd strides;
-    // then the node's backward reports it.
-    let formula: Box<dyn FnOnce() -> Arc<dyn Node>> = match positions_in_base(t, &info.base) {
-        Ok(pos) => Box::new(|| {
-            OpNode::create(
-                "AsStridedBackward0",
-                vec![Some(edge)],
-                AsStridedBackward {
-                    shape: info.base.shape().to_vec(),
-                    pos,
-                },
-            )
-        }),
-        Err(e) => {
-            let msg = e.to_string();
-            Box::new(move || {
-                OpNode::create("AsStridedBackward0", vec![Some(edge)], Failing { msg })
-            })
+    // The common case (a view of a contiguous base) is a layout relation:
+    // O(1) to record, like the view itself. Other layouts are matched by
+    // storage offset, which only fails for odd strides; then the node's
+    // backward reports it.
+    let formula: Box<dyn FnOnce() -> Arc<dyn Node>> = match region_in_base(t, &info.base) {
+        Some(op) => {
+            let f = ViewBackward::new(info.base.shape().to_vec(), info.base.dtype(), op);
+            Box::new(|| OpNode::create("AsStridedBackward0", vec![Some(edge)], f))
         }
+        None => match positions_in_base(t, &info.base) {
+            Ok(pos) => Box::new(|| {
+                OpNode::create(
+                    "AsStridedBackward0",
+                    vec![Some(edge)],
+                    AsStridedBackward {
+                        shape: info.base.shape().to_vec(),
+                        pos,
+                    },
+                )
+            }),
+            Err(e) => {
+                let msg = e.to_string();
+                Box::new(move || {
+                    OpNode::create("AsStridedBackward0", vec![Some(edge)], Failing { msg })
+                })
+            }
+        },
     };
     let node = formula();
     *t.autograd_meta().grad_fn.lock().unwrap() = Some(Edge { node, input_nr: 0 });
@@ -177,12 +196,18 @@ pub(crate) fn rebase(dst: &Tensor, edge: Option<Edge>) -> Result<()> {
             dst.set_requires_grad_flag(flag);
         }
         Some(base) => {
-            let pos = positions_in_base(dst, &base)?;
-            let node = overwrite_node(
+            // A layout relation keeps the record O(1) in the base's size;
+            // positions (O(numel(base)) to match) only when there is none.
+            let region = match region_in_base(dst, &base) {
+                Some(op) => Region::View(op),
+                None => Region::At(positions_in_base(dst, &base)?.contiguous()),
+            };
+            let node = region_node(
                 "CopySlices",
                 &base,
-                pos,
+                region,
                 edge.map(|e| (e, Written::Whole(dst.shape().to_vec(), dst.dtype()))),
+                false,
             )?;
             *base.autograd_meta().grad_fn.lock().unwrap() = Some(Edge { node, input_nr: 0 });
             base.set_requires_grad_flag(true);
@@ -202,26 +227,73 @@ pub(crate) enum Written {
     At(Tensor, Vec<usize>, DType),
 }
 
-/// Gradient of "`t` with the elements at `pos` overwritten by a source":
-/// the overwritten part of `g` goes to the source, the rest to `t`'s old
-/// history (all of `g` when `keep_old`, for accumulating writes).
+/// Where an overwrite landed in the tensor whose history records it.
+enum Region {
+    /// Flat positions (int64, contiguous) in the tensor.
+    At(Tensor),
+    /// The view `op` of the tensor.
+    View(ViewOp),
+}
+
+impl Region {
+    /// The written elements of `g` (a gradient of the whole tensor), in the
+    /// region's shape.
+    fn gather(&self, g: &Tensor) -> Result<Tensor> {
+        match self {
+            Region::At(pos) => take(g, pos),
+            Region::View(op) => op.apply(g),
+        }
+    }
+
+    /// Which elements of a tensor of `shape` were overwritten.
+    fn mask(&self, shape: &[usize]) -> Result<Tensor> {
+        let _g = GradModeGuard::new(false);
+        let hits = match self {
+            Region::At(pos) => put_add(shape, pos, &Tensor::ones(pos.shape(), DType::F32))?,
+            // Backward is `shape`-sized anyway; the view of a ones tensor
+            // gives the region's shape for any kind of op.
+            Region::View(op) => {
+                let ones = op.apply(&Tensor::ones(shape, DType::F32))?;
+                view_scatter(&ones, shape, DType::F32, op)?
+            }
+        };
+        crate::ops::math::binary(&hits, 0.0, crate::ops::math::BinaryOp::Gt)
+    }
+}
+
+/// Gradient of "`t` with the elements of `region` overwritten by a
+/// source": the overwritten part of `g` goes to the source, the rest to
+/// `t`'s old history (all of `g` when `keep_old`, for accumulating writes).
+/// The mask of overwritten elements is `t`-sized, so it is built at the
+/// first backward that needs it (not at record time) and then kept.
 struct OverwriteBackward {
-    pos: Tensor,
-    written: Tensor,
+    shape: Vec<usize>,
+    region: Region,
+    written: OnceLock<Tensor>,
     keep_old: bool,
     src: Option<Written>,
+}
+
+impl OverwriteBackward {
+    fn written(&self) -> Result<Tensor> {
+        if let Some(w) = self.written.get() {
+            return Ok(w.clone());
+        }
+        let w = self.region.mask(&self.shape)?;
+        Ok(self.written.get_or_init(|| w).clone())
+    }
 }
 
 impl Formula for OverwriteBackward {
     fn backward(&self, g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
         let old = match needs.first() {
             Some(true) if self.keep_old => Some(g.clone()),
-            Some(true) => Some(where_(&self.written, 0.0, g)?),
+            Some(true) => Some(where_(&self.written()?, 0.0, g)?),
             _ => None,
         };
         let src = match (&self.src, needs.get(1)) {
             (Some(w), Some(true)) => {
-                let part = take(g, &self.pos)?;
+                let part = self.region.gather(g)?;
                 Some(match w {
                     Written::Whole(shape, dt) => sum_to_shape(&part, shape)?.to_dtype(*dt)?,
                     Written::At(src_pos, shape, dt) => {
@@ -237,15 +309,6 @@ impl Formula for OverwriteBackward {
 
 /// The node of an overwrite of `t` at positions `pos` (int64, flat in `t`)
 /// by a source with history `src`.
-pub(crate) fn overwrite_node(
-    name: &'static str,
-    t: &Tensor,
-    pos: Tensor,
-    src: Option<(Edge, Written)>,
-) -> Result<Arc<dyn Node>> {
-    overwrite_node_with(name, t, pos, src, false)
-}
-
 pub(crate) fn overwrite_node_with(
     name: &'static str,
     t: &Tensor,
@@ -253,26 +316,27 @@ pub(crate) fn overwrite_node_with(
     src: Option<(Edge, Written)>,
     keep_old: bool,
 ) -> Result<Arc<dyn Node>> {
-    let written = {
-        let _g = GradModeGuard::new(false);
-        let ones = Tensor::ones(pos.shape(), DType::F32);
-        crate::ops::math::binary(
-            &put_add(t.shape(), &pos, &ones)?,
-            0.0,
-            crate::ops::math::BinaryOp::Gt,
-        )?
-    };
+    region_node(name, t, Region::At(pos.contiguous()), src, keep_old)
+}
+
+fn region_node(
+    name: &'static str,
+    t: &Tensor,
+    region: Region,
+    src: Option<(Edge, Written)>,
+    keep_old: bool,
+) -> Result<Arc<dyn Node>> {
     let (edge, src) = match src {
         Some((e, w)) => (Some(e), Some(w)),
         None => (None, None),
     };
-    let pos = pos.contiguous();
     Ok(OpNode::create(
         name,
         vec![t.gradient_edge(), edge],
         OverwriteBackward {
-            pos,
-            written,
+            shape: t.shape().to_vec(),
+            region,
+            written: OnceLock::new(),
             keep_old,
             src,
         },
@@ -290,6 +354,42 @@ pub(crate) fn record_overwrite(
 ) -> Result<()> {
     let node = overwrite_node_with(name, t, pos, src, keep_old)?;
     rebase(t, Some(Edge { node, input_nr: 0 }))
+}
+
+/// Whether a write into view `part` of `t` can be recorded by layout
+/// ([`record_view_overwrite`]): `part` is a layout relation of `t`, or of
+/// `t`'s base when `t` is itself a view (e.g. a transpose, which is not
+/// contiguous but lies in a contiguous base).
+pub(crate) fn view_region_of(t: &Tensor, part: &Tensor) -> bool {
+    region_in_base(part, t).is_some()
+        || view_base(t).is_some_and(|b| region_in_base(part, &b).is_some())
+}
+
+/// [`record_overwrite`] of the part of `t` that view `part` covers, by
+/// layout (O(1) in `t`'s size); positions when no layout relation exists.
+pub(crate) fn record_view_overwrite(
+    name: &'static str,
+    t: &Tensor,
+    part: &Tensor,
+    src: Option<(Edge, Written)>,
+) -> Result<()> {
+    if let Some(op) = region_in_base(part, t) {
+        let node = region_node(name, t, Region::View(op), src, false)?;
+        return rebase(t, Some(Edge { node, input_nr: 0 }));
+    }
+    // `t` is a view: the write is recorded directly on its base, which is
+    // what the overwrite on `t` followed by `CopySlices` would compute.
+    if let Some(base) = view_base(t) {
+        if let Some(op) = region_in_base(part, &base) {
+            let node = region_node("CopySlices", &base, Region::View(op), src, false)?;
+            *base.autograd_meta().grad_fn.lock().unwrap() = Some(Edge { node, input_nr: 0 });
+            base.set_requires_grad_flag(true);
+            refresh_view(t);
+            return Ok(());
+        }
+    }
+    let pos = positions_in_base(part, t)?;
+    record_overwrite(name, t, pos, src, false)
 }
 
 /// Gradient of `dst.copy_(src)`: nothing to the overwritten values, all of

@@ -140,10 +140,16 @@ impl Formula for ViewGather {
 }
 
 /// Gradient of a view taken by `op` from an input of this shape and dtype.
-struct ViewBackward {
+pub(crate) struct ViewBackward {
     shape: Vec<usize>,
     dtype: DType,
     op: ViewOp,
+}
+
+impl ViewBackward {
+    pub(crate) fn new(shape: Vec<usize>, dtype: DType, op: ViewOp) -> ViewBackward {
+        ViewBackward { shape, dtype, op }
+    }
 }
 
 impl Formula for ViewBackward {
