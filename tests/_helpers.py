@@ -100,3 +100,12 @@ def make(arr, dtype=None):
         # torch.tensor(0-d ndarray) (covered on its own in test_creation.py)
         return torch.tensor(arr.item(), dtype=tdt(dtype))
     return torch.tensor(arr, dtype=tdt(dtype))
+
+
+def outcome(fn):
+    """``fn()``'s value, or the (type name, message) of what it raised: scenario
+    tests run the same function on ferrotorch and torch and compare this."""
+    try:
+        return fn()
+    except Exception as e:  # noqa: BLE001 - the comparison is the point
+        return (type(e).__name__, str(e))

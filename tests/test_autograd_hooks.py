@@ -7,14 +7,7 @@ from __future__ import annotations
 import pytest
 
 import ferrotorch as torch
-
-
-def outcome(fn):
-    """``fn()``'s value, or the (type name, message) of what it raised."""
-    try:
-        return fn()
-    except Exception as e:  # noqa: BLE001 - the comparison is the point
-        return (type(e).__name__, str(e))
+from _helpers import outcome
 
 
 def non_leaf_doubling(t):
