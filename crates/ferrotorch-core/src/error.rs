@@ -10,6 +10,8 @@ pub enum ErrorKind {
     Type,
     Value,
     NotImplemented,
+    /// `torch.cuda.OutOfMemoryError`, a RuntimeError subclass.
+    OutOfMemory,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -38,6 +40,9 @@ pub enum Error {
     /// A feature not supported yet.
     #[error("{0}")]
     NotImplemented(String),
+    /// A device allocation failed after the allocator's cache was emptied.
+    #[error("{0}")]
+    OutOfMemory(String),
 }
 
 impl Error {
@@ -51,6 +56,7 @@ impl Error {
             Error::Type(_) => ErrorKind::Type,
             Error::Value(_) => ErrorKind::Value,
             Error::NotImplemented(_) => ErrorKind::NotImplemented,
+            Error::OutOfMemory(_) => ErrorKind::OutOfMemory,
         }
     }
 }

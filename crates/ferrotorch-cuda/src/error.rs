@@ -32,6 +32,38 @@ pub enum Error {
     /// library); caught so it never unwinds into Python.
     #[error("CUDA library call '{call}' failed: {message}")]
     Panicked { call: &'static str, message: String },
+    /// The device could not satisfy an allocation even after the caching
+    /// allocator released its cached blocks. PyTorch's message, with sizes.
+    #[error("CUDA out of memory. Tried to allocate {}. GPU {device} has a total capacity of {} of which {} is free. Of the allocated memory {} is allocated by ferrotorch, and {} is reserved by ferrotorch but unallocated.", format_bytes(*requested), format_bytes(*total), format_bytes(*free), format_bytes(*allocated), format_bytes(reserved - allocated))]
+    OutOfMemory {
+        device: usize,
+        requested: usize,
+        free: usize,
+        total: usize,
+        allocated: usize,
+        reserved: usize,
+    },
+    /// A kernel launch (or its module) failed.
+    #[error("CUDA kernel '{kernel}' failed: {message}")]
+    Launch { kernel: String, message: String },
+    /// The host emulator of the CUDA backend could not build or run a module.
+    #[error("CUDA emulator: {0}")]
+    Emulator(String),
+}
+
+/// Bytes as PyTorch's allocator messages print them: "20.00 MiB".
+pub fn format_bytes(n: usize) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} bytes");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.2} {}", UNITS[unit])
 }
 
 impl From<Error> for ferrotorch_core::Error {
@@ -40,6 +72,7 @@ impl From<Error> for ferrotorch_core::Error {
             Error::NoDriver | Error::NoDevice | Error::InvalidDevice { .. } => {
                 ferrotorch_core::Error::Device(e.to_string())
             }
+            Error::OutOfMemory { .. } => ferrotorch_core::Error::OutOfMemory(e.to_string()),
             _ => ferrotorch_core::Error::Runtime(e.to_string()),
         }
     }

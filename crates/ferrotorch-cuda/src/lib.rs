@@ -61,6 +61,7 @@
 //! so the half types are the prelude's own 16-bit structs converted through
 //! float (PTX `cvt` for f16, bit arithmetic for bf16).
 
+pub mod backend;
 pub mod compile;
 pub mod error;
 mod guard;
@@ -69,7 +70,7 @@ pub mod libs;
 pub mod runtime;
 
 pub use compile::{compile, compile_for};
-pub use error::{Error, Result};
+pub use error::{format_bytes, Error, Result};
 pub use libs::{add_library_dir, CudaLib, LIB_PATH_ENV};
 pub use runtime::{
     check_device, current_device, device_count, is_available, nvrtc_available, set_device,

@@ -10,6 +10,14 @@ use pyo3::{PyErr, PyResult};
 use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+// PyTorch's `torch.OutOfMemoryError` (also `torch.cuda.OutOfMemoryError`).
+pyo3::create_exception!(
+    ferrotorch,
+    OutOfMemoryError,
+    PyRuntimeError,
+    "Exception raised when a device is out of memory"
+);
+
 thread_local! {
     // A Python exception raised inside a callback the Rust engine made (a
     // hook, a custom Function's backward), with the message the Rust error
@@ -38,6 +46,7 @@ pub fn to_py(e: Error) -> PyErr {
         ErrorKind::Type => PyTypeError::new_err(msg),
         ErrorKind::Value => PyValueError::new_err(msg),
         ErrorKind::NotImplemented => PyNotImplementedError::new_err(msg),
+        ErrorKind::OutOfMemory => OutOfMemoryError::new_err(msg),
     }
 }
 
