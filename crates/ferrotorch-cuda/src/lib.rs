@@ -61,6 +61,7 @@
 //! so the half types are the prelude's own 16-bit structs converted through
 //! float (PTX `cvt` for f16, bit arithmetic for bf16).
 
+pub mod allocator;
 pub mod backend;
 pub mod compile;
 pub mod error;
