@@ -119,6 +119,7 @@ def test_every_tensor_function_is_classified():
     # Grad-mode helpers, RNG and print options are not tensor ops.
     infra = {"enable_grad", "no_grad", "inference_mode", "set_grad_enabled", "is_grad_enabled",
              "is_inference_mode_enabled", "get_default_dtype", "set_default_dtype",
+             "get_float32_matmul_precision", "set_float32_matmul_precision",
              "get_printoptions", "set_printoptions", "printoptions", "get_rng_state",
              "set_rng_state", "manual_seed", "seed", "initial_seed", "finfo", "iinfo", "device"}
     missing = sorted(_public_functions() - set(OPS) - NO_GRADIENT - infra)

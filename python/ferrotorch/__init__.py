@@ -27,7 +27,6 @@ from ._C import (
     int16,
     int32,
     int64,
-    manual_seed,
     seed,
     set_rng_state,
     stack,
@@ -51,10 +50,33 @@ from ._tensor_str import get_printoptions, printoptions, set_printoptions
 from . import autograd
 from . import cuda
 from .cuda import OutOfMemoryError
+from . import backends
 from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .autograd import is_grad_enabled, is_inference_mode_enabled
 
 __version__ = "0.1.0"
+
+
+def manual_seed(seed):
+    r"""Seeds the CPU generator and every CUDA device's generator; returns the
+    default (CPU) :class:`Generator`, as in PyTorch."""
+    g = _C.manual_seed(seed)
+    cuda.manual_seed_all(int(seed))
+    return g
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    r"""Sets the internal precision of float32 matrix products: ``"highest"``
+    (full float32, the default), ``"high"`` or ``"medium"`` (TF32 on CUDA)."""
+    if precision not in ("highest", "high", "medium"):
+        raise RuntimeError(f"Invalid precision: {precision}. Expected one of 'highest', 'high' or 'medium'")
+    backends.cuda.matmul.allow_tf32 = precision != "highest"
+
+
+def get_float32_matmul_precision() -> str:
+    r"""The current float32 matmul precision (see :func:`set_float32_matmul_precision`)."""
+    return "high" if backends.cuda.matmul.allow_tf32 else "highest"
+
 
 # dtype aliases, as in PyTorch
 float = float32  # noqa: A001

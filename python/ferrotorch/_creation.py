@@ -40,13 +40,13 @@ def get_default_dtype():
     return _default_dtype
 
 
-def _check_device(device: Any) -> None:
+def _check_device(device: Any):
     # Resolving raises PyTorch's errors: a malformed string, or a CUDA device
-    # on a machine without one ("Found no NVIDIA driver ...").
+    # on a machine without one ("Found no NVIDIA driver ..."). None: the CPU.
     if device is None:
-        return
-    if _C._resolve_device(device).type != "cpu":
-        raise NotImplementedError("CUDA tensors are not implemented yet in ferrotorch")
+        return None
+    dev = _C._resolve_device(device)
+    return None if dev.type == "cpu" else dev
 
 
 def _shape(size: tuple) -> list[int]:
@@ -62,7 +62,11 @@ def _shape(size: tuple) -> list[int]:
     return out
 
 
-def _finish(t: Tensor, requires_grad: bool) -> Tensor:
+def _finish(t: Tensor, requires_grad: bool, device=None) -> Tensor:
+    # Values computed on the host (from data, ranges, the CPU generator) are
+    # uploaded once; the result is a leaf on the device.
+    if device is not None and t.device != device:
+        t = t._to_device(device, False)
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -118,10 +122,10 @@ def tensor(data: Any, *, dtype=None, device=None, requires_grad: bool = False, p
         data (array_like): a list, tuple, NumPy ``ndarray``, scalar or tensor.
         dtype (torch.dtype, optional): inferred from :attr:`data` when ``None``
             (Python ints give ``int64``, floats ``float32``, bools ``bool``).
-        device (torch.device, optional): only ``'cpu'`` is supported here.
+        device (torch.device, optional): where the tensor lives (default: the CPU).
         requires_grad (bool, optional): default ``False``.
     """
-    _check_device(device)
+    device = _check_device(device)
     if isinstance(data, np.generic):
         data = np.asarray(data)
     if isinstance(data, np.ndarray):
@@ -129,25 +133,26 @@ def tensor(data: Any, *, dtype=None, device=None, requires_grad: bool = False, p
             raise TypeError(f"can't convert np.ndarray of type {data.dtype}")
         # A private C-ordered copy (np.ascontiguousarray would turn 0-d into 1-d).
         t = _C.from_numpy(np.array(data, order="C", copy=True))
-        return _finish(t.to(dtype) if dtype is not None else t, requires_grad)
+        return _finish(t.to(dtype) if dtype is not None else t, requires_grad, device)
     if isinstance(data, Tensor):
         t = data.detach().clone()
-        return _finish(t.to(dtype) if dtype is not None else t, requires_grad)
+        return _finish(t.to(dtype) if dtype is not None else t, requires_grad, device)
     values, shape = _flatten_nested(data)
     if dtype is None:
         dtype = _infer_dtype(values, data)
-    return _finish(_C._from_flat(values, shape, dtype), requires_grad)
+    return _finish(_C._from_flat(values, shape, dtype), requires_grad, device)
 
 
 def as_tensor(data: Any, dtype=None, device=None) -> Tensor:
     r"""Converts :attr:`data` into a tensor, sharing memory with tensors and NumPy arrays when possible."""
-    _check_device(device)
+    dev = _check_device(device)
     if isinstance(data, Tensor):
-        return data if dtype is None else data.to(dtype)
-    if isinstance(data, np.ndarray) and data.dtype in _NP_TO_DTYPE:
+        t = data if dtype is None else data.to(dtype)
+        return t if device is None else t.to(device)
+    if dev is None and isinstance(data, np.ndarray) and data.dtype in _NP_TO_DTYPE:
         t = from_numpy(data) if data.flags.writeable and data.flags.aligned and all(s >= 0 for s in data.strides) else tensor(data)
         return t if dtype is None else t.to(dtype)
-    return tensor(data, dtype=dtype)
+    return tensor(data, dtype=dtype, device=device)
 
 
 def from_numpy(ndarray: np.ndarray) -> Tensor:
@@ -157,7 +162,7 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
 
 def full(size: Sequence[int], fill_value, *, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
     r"""A tensor of :attr:`size` filled with :attr:`fill_value`; the dtype is inferred from the value."""
-    _check_device(device)
+    device = _check_device(device)
     if dtype is None:
         if isinstance(fill_value, bool):
             dtype = _C.bool
@@ -165,20 +170,20 @@ def full(size: Sequence[int], fill_value, *, dtype=None, device=None, requires_g
             dtype = _C.int64
         else:
             dtype = _default_dtype
-    t = _C._full(_shape((size,)), fill_value, dtype)
-    return _finish(t, requires_grad)
+    t = _C._full(_shape((size,)), fill_value, dtype, device)
+    return _finish(t, requires_grad, device)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
     r"""A tensor filled with the scalar value 0, of the shape given by :attr:`size`."""
-    _check_device(device)
-    return _finish(_C._full(_shape(size), 0, dtype or _default_dtype), requires_grad)
+    device = _check_device(device)
+    return _finish(_C._full(_shape(size), 0, dtype or _default_dtype, device), requires_grad, device)
 
 
 def ones(*size, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
     r"""A tensor filled with the scalar value 1, of the shape given by :attr:`size`."""
-    _check_device(device)
-    return _finish(_C._full(_shape(size), 1, dtype or _default_dtype), requires_grad)
+    device = _check_device(device)
+    return _finish(_C._full(_shape(size), 1, dtype or _default_dtype, device), requires_grad, device)
 
 
 def empty(*size, dtype=None, device=None, requires_grad: bool = False, out=None, memory_format=None) -> Tensor:
@@ -188,8 +193,8 @@ def empty(*size, dtype=None, device=None, requires_grad: bool = False, out=None,
 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     r"""A 2-D tensor with ones on the diagonal and zeros elsewhere."""
-    _check_device(device)
-    return _finish(_C._eye(n, n if m is None else m, dtype or _default_dtype), requires_grad)
+    device = _check_device(device)
+    return _finish(_C._eye(n, n if m is None else m, dtype or _default_dtype), requires_grad, device)
 
 
 def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
@@ -197,7 +202,7 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad:
 
     The dtype is ``int64`` when all arguments are integers, else the default float dtype.
     """
-    _check_device(device)
+    device = _check_device(device)
     if end is None:
         start, end = 0, start
     args = (start, end, step)
@@ -205,25 +210,29 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad:
     if dtype is None:
         is_int = all(isinstance(a, numbers.Integral) for a in args)
         dtype = _C.int64 if is_int else _default_dtype
-    return _finish(_C._arange(*args, dtype), requires_grad)
+    return _finish(_C._arange(*args, dtype), requires_grad, device)
 
 
 def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
     r"""``steps`` values evenly spaced from :attr:`start` to :attr:`end`, inclusive."""
-    _check_device(device)
-    return _finish(_C._linspace(float(start), float(end), steps, dtype or _default_dtype), requires_grad)
+    device = _check_device(device)
+    return _finish(_C._linspace(float(start), float(end), steps, dtype or _default_dtype), requires_grad, device)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
     r"""Uniform samples on ``[0, 1)``; with the same seed, the same numbers as PyTorch's CPU generator."""
-    _check_device(device)
-    return _finish(_C._rand(_shape(size), dtype or _default_dtype, generator), requires_grad)
+    device = _check_device(device)
+    if device is not None and generator is None:
+        return _finish(_C._cuda_random("uniform", _shape(size), dtype or _default_dtype, device.index), requires_grad)
+    return _finish(_C._rand(_shape(size), dtype or _default_dtype, generator), requires_grad, device)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
     r"""Standard normal samples; with the same seed, the same numbers as PyTorch's CPU generator."""
-    _check_device(device)
-    return _finish(_C._randn(_shape(size), dtype or _default_dtype, generator), requires_grad)
+    device = _check_device(device)
+    if device is not None and generator is None:
+        return _finish(_C._cuda_random("normal", _shape(size), dtype or _default_dtype, device.index), requires_grad)
+    return _finish(_C._randn(_shape(size), dtype or _default_dtype, generator), requires_grad, device)
 
 
 def randint(*args, generator=None, dtype=None, device=None, requires_grad: bool = False, out=None, **kwargs) -> Tensor:
@@ -231,7 +240,7 @@ def randint(*args, generator=None, dtype=None, device=None, requires_grad: bool 
 
     Integers drawn uniformly from ``[low, high)``; ``int64`` by default.
     """
-    _check_device(device)
+    device = _check_device(device)
     if "size" in kwargs:
         args = args + (kwargs.pop("size"),)
     if "high" in kwargs:
@@ -244,13 +253,16 @@ def randint(*args, generator=None, dtype=None, device=None, requires_grad: bool 
         low, high, size = args
     else:
         raise TypeError("randint() expects (high, size) or (low, high, size)")
-    return _finish(_C._randint(int(low), int(high), _shape((size,)), dtype or _C.int64, generator), requires_grad)
+    if device is not None and generator is None:
+        t = _C._cuda_random("randint", _shape((size,)), dtype or _C.int64, device.index, int(low), int(high))
+        return _finish(t, requires_grad)
+    return _finish(_C._randint(int(low), int(high), _shape((size,)), dtype or _C.int64, generator), requires_grad, device)
 
 
 def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
     r"""A random permutation of ``0 .. n-1`` (``int64`` by default)."""
-    _check_device(device)
-    return _finish(_C._randperm(n, dtype or _C.int64, generator), requires_grad)
+    device = _check_device(device)
+    return _finish(_C._randperm(n, dtype or _C.int64, generator), requires_grad, device)
 
 
 def _like(fn_name: str):

@@ -101,10 +101,11 @@ def size(self: Tensor, dim: int | None = None):
 
 @_method
 def __repr__(self: Tensor, *, tensor_contents=None) -> str:
+    host = self if self.device.type == "cpu" else self.detach()._to_device("cpu", False)
     if self.dtype == _C.bfloat16:
-        values = np.asarray(self.float())
+        values = np.asarray(host.float())
     else:
-        values = np.asarray(self)
+        values = np.asarray(host)
     from ._creation import get_default_dtype
 
     return _tensor_str.tensor_repr(
@@ -284,15 +285,20 @@ def _parse_to(args, kwargs):
 def to(self: Tensor, *args, **kwargs) -> Tensor:
     r"""to(dtype) / to(device) / to(device, dtype) / to(other) -> Tensor"""
     copy = kwargs.pop("copy", False)
-    # non_blocking only matters for host<->device copies, which raise below
-    # until CUDA storage exists.
+    # Copies to and from the device complete before returning (the host
+    # side is pageable memory), so non_blocking=True is always honoured
+    # trivially: the result is ready.
     kwargs.pop("non_blocking", None)
     kwargs.pop("memory_format", None)
     dtype, device = _parse_to(args, kwargs)
     if kwargs:
         raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    out = self
     if device is not None and _C._resolve_device(device) != self.device:
-        raise NotImplementedError("CUDA tensors are not implemented yet in ferrotorch")
+        # Convert where the data is smaller: before leaving a GPU only if narrowing... keep it simple:
+        # dtype first on the source device, then one copy across.
+        out = out._to_dtype(dtype if dtype is not None else self.dtype, False)._to_device(device, False)
+        return out
     return self._to_dtype(dtype if dtype is not None else self.dtype, copy)
 
 
@@ -787,7 +793,8 @@ def count_nonzero(self: Tensor, dim=None) -> Tensor:
 
 @_method
 def allclose(self: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
-    return bool(np.allclose(np.asarray(self, dtype=np.float64), np.asarray(other, dtype=np.float64), rtol, atol, equal_nan))
+    a, b = (t.detach().cpu() if isinstance(t, Tensor) else t for t in (self, other))
+    return bool(np.allclose(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64), rtol, atol, equal_nan))
 
 
 @_method

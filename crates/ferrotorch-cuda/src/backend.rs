@@ -12,6 +12,7 @@
 use crate::error::Result;
 use crate::kernels::layout::KernelLayout;
 use crate::kernels::KernelSource;
+use ferrotorch_core::DType;
 use std::ffi::c_void;
 
 /// A device address: `CUdeviceptr` on a GPU, a host address in the emulator.
@@ -34,6 +35,7 @@ pub enum KernelArg {
     /// A device pointer (any `T*` parameter).
     Ptr(DevicePtr),
     I64(i64),
+    U64(u64),
     I32(i32),
     U32(u32),
     I16(i16),
@@ -55,6 +57,7 @@ impl KernelArg {
         let p: *const c_void = match self {
             KernelArg::Ptr(v) => v as *const u64 as *const c_void,
             KernelArg::I64(v) => v as *const i64 as *const c_void,
+            KernelArg::U64(v) => v as *const u64 as *const c_void,
             KernelArg::I32(v) => v as *const i32 as *const c_void,
             KernelArg::U32(v) => v as *const u32 as *const c_void,
             KernelArg::I16(v) => v as *const i16 as *const c_void,
@@ -68,6 +71,35 @@ impl KernelArg {
         };
         p as *mut c_void
     }
+}
+
+/// One operand of [`Gemm`]: a batch of row-major-indexed matrices with
+/// element strides. cuBLAS needs a unit stride along rows or columns (the
+/// caller copies operands that have neither).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Matrix {
+    pub ptr: DevicePtr,
+    pub row_stride: usize,
+    pub col_stride: usize,
+    /// 0 broadcasts one matrix over the batch.
+    pub batch_stride: usize,
+}
+
+/// A batched product `c[i] = a[i] @ b[i]`, `a[i]` of `m x k`, `b[i]` of
+/// `k x n`, `c` contiguous `[batch, m, n]`; floating dtypes only, the half
+/// types accumulating in float32.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Gemm {
+    pub dtype: DType,
+    pub batch: usize,
+    pub m: usize,
+    pub n: usize,
+    pub k: usize,
+    pub a: Matrix,
+    pub b: Matrix,
+    pub c: DevicePtr,
+    /// float32 may use TF32 tensor cores (`allow_tf32`).
+    pub allow_tf32: bool,
 }
 
 /// What `get_device_properties` reports.
@@ -108,6 +140,8 @@ pub trait Backend: DeviceMemory {
     fn copy_dtod(&self, dst: DevicePtr, src: DevicePtr, nbytes: usize) -> Result<()>;
     /// Compiles (or fetches from a cache) and loads one kernel module.
     fn load_module(&self, source: &KernelSource) -> Result<Box<dyn Module>>;
+    /// Queues the batched matrix product `g`.
+    fn gemm(&self, g: &Gemm) -> Result<()>;
     /// Waits for all queued work.
     fn synchronize(&self) -> Result<()>;
 }

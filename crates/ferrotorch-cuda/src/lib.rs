@@ -24,7 +24,7 @@
 //! but found at least two devices, cuda:0 and cpu!"). The CUDA side maps
 //! `(op, dtype)` to a kernel name with the naming functions in [`kernels`]
 //! (`op_kernel`, `cast_kernel`, ...) and to its module (`unary_<dtype>`,
-//! `binary_<dtype>`, `copy_<dtype>`, `softmax`, `reduce`); a per-device
+//! `binary_<dtype>`, `copy_<dtype>`, `softmax`, `reduce_<dtype>`); a per-device
 //! module cache (`HashMap<String, Arc<CudaModule>>` behind a mutex) compiles
 //! a module with [`compile_for`] at first use, for the device's own
 //! `compute_XY`, and loads it with `ctx.load_module`. Contiguous inputs use
@@ -63,16 +63,27 @@
 
 pub mod allocator;
 pub mod backend;
+pub mod buffer;
 pub mod compile;
+mod cublas;
+pub mod device;
+pub mod driver;
+pub mod emulator;
 pub mod error;
 mod guard;
 pub mod kernels;
 pub mod libs;
+pub mod philox;
 pub mod runtime;
 
 pub use compile::{compile, compile_for};
 pub use error::{format_bytes, Error, Result};
 pub use libs::{add_library_dir, CudaLib, LIB_PATH_ENV};
+pub use backend::{DeviceInfo, DevicePtr, Gemm, KernelArg, LaunchConfig, Matrix};
+pub use buffer::CudaBuffer;
+pub use allocator::MemoryStats;
+pub use device::{device, opened, CudaDevice};
 pub use runtime::{
-    check_device, current_device, device_count, is_available, nvrtc_available, set_device,
+    check_device, current_device, device_count, emulator_memory, is_available, is_emulated,
+    nvrtc_available, set_device, EMULATOR_ENV,
 };

@@ -14,7 +14,34 @@ use std::sync::OnceLock;
 /// why there are none (the error PyTorch raises in that situation).
 fn driver_state() -> &'static Result<usize> {
     static STATE: OnceLock<Result<usize>> = OnceLock::new();
-    STATE.get_or_init(init_driver)
+    STATE.get_or_init(|| match emulator_memory() {
+        Some(_) => Ok(1),
+        None => init_driver(),
+    })
+}
+
+/// Environment variable that replaces the GPUs by one emulated device (see
+/// [`crate::emulator`]): a test double for machines without a GPU. Its
+/// value is the device memory in MiB, or `1` for the default 4 GiB.
+pub const EMULATOR_ENV: &str = "FERROTORCH_CUDA_EMULATOR";
+
+/// The emulated device's memory in bytes when the emulator is switched on.
+pub fn emulator_memory() -> Option<usize> {
+    static MEMORY: OnceLock<Option<usize>> = OnceLock::new();
+    *MEMORY.get_or_init(|| {
+        let v = std::env::var(EMULATOR_ENV).ok()?;
+        match v.trim().parse::<usize>() {
+            Ok(0) => None,
+            Ok(1) => Some(4 << 30),
+            Ok(mib) => Some(mib << 20),
+            Err(_) => None,
+        }
+    })
+}
+
+/// Whether the devices are the host emulator rather than GPUs.
+pub fn is_emulated() -> bool {
+    emulator_memory().is_some()
 }
 
 fn init_driver() -> Result<usize> {

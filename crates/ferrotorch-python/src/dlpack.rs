@@ -45,6 +45,15 @@ struct DLManagedTensor {
 }
 
 const DL_CPU: i32 = 1;
+const DL_CUDA: i32 = 2;
+
+/// DLPack's (device_type, device_id) of a ferrotorch device.
+pub fn dl_device(d: ferrotorch::Device) -> (i32, i32) {
+    match d {
+        ferrotorch::Device::Cpu => (DL_CPU, 0),
+        ferrotorch::Device::Cuda(i) => (DL_CUDA, i as i32),
+    }
+}
 const NAME: &CStr = c"dltensor";
 const USED_NAME: &CStr = c"used_dltensor";
 
@@ -123,6 +132,14 @@ unsafe extern "C" fn capsule_destructor(capsule: *mut ffi::PyObject) {
 
 /// Wraps `t` in a DLPack capsule sharing its memory.
 pub fn to_capsule(py: Python<'_>, t: &Tensor) -> PyResult<Py<PyAny>> {
+    let (device_type, device_id) = dl_device(t.device());
+    if let ferrotorch::Device::Cuda(i) = t.device() {
+        // Our work is queued on the legacy default stream; the consumer may
+        // read on any stream, so the data must be complete before it does.
+        ferrotorch::cuda::device(i)
+            .and_then(|d| d.synchronize())
+            .map_err(|e| crate::errors::to_py(e.into()))?;
+    }
     let mut ctx = Box::new(ExportCtx {
         _tensor: t.clone(),
         shape: t.shape().iter().map(|&d| d as i64).collect(),
@@ -132,8 +149,8 @@ pub fn to_capsule(py: Python<'_>, t: &Tensor) -> PyResult<Py<PyAny>> {
         dl_tensor: DLTensor {
             data: t.data_ptr() as *mut c_void,
             device: DLDevice {
-                device_type: DL_CPU,
-                device_id: 0,
+                device_type,
+                device_id,
             },
             ndim: t.ndim() as i32,
             dtype: dl_dtype(t.dtype()),

@@ -24,17 +24,26 @@ fn gen_of(g: Gen) -> Option<std::sync::Arc<std::sync::Mutex<ferrotorch::random::
 
 #[catch_panics]
 #[pyfunction]
+#[pyo3(signature = (shape, value, dtype, device=None))]
 pub fn _full(
     py: Python<'_>,
     shape: Vec<i64>,
     value: &Bound<'_, PyAny>,
     dtype: &Bound<'_, PyAny>,
+    device: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Py<PyTensor>> {
     let shape = convert::to_shape(&shape)?;
     let s = convert::scalar(value)
         .ok_or_else(|| PyTypeError::new_err("full(): fill_value must be a number"))?;
     let dt = convert::dtype(dtype)?;
-    wrap(py, Tensor::full(&shape, s, dt))
+    let dev = match device {
+        Some(d) => crate::device::PyDevice::from_any(d)?
+            .resolve()
+            .map_err(crate::errors::to_py)?,
+        None => ferrotorch::Device::Cpu,
+    };
+    let t = Tensor::full_on(&shape, s, dt, dev).map_err(crate::errors::to_py)?;
+    wrap(py, t)
 }
 
 /// `arange` over Python numbers; integer arguments with an integer dtype stay exact.

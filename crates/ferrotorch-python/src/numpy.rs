@@ -51,6 +51,12 @@ fn from_typestr(s: &str) -> Option<DType> {
 }
 
 pub fn array_interface<'py>(py: Python<'py>, t: &Tensor) -> PyResult<Bound<'py, PyDict>> {
+    if t.device() != ferrotorch::Device::Cpu {
+        return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "can't convert {} device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.",
+            t.device()
+        )));
+    }
     let d = PyDict::new(py);
     let size = t.dtype().size();
     d.set_item("shape", PyTuple::new(py, t.shape())?)?;

@@ -540,6 +540,28 @@ impl PyTensor {
         Ok(wrap(slf.py(), r)?.into_any())
     }
 
+    /// `to(device)` (and `copy=True`): a differentiable copy onto `device`.
+    fn _to_device(
+        slf: &Bound<'_, Self>,
+        device: &Bound<'_, PyAny>,
+        copy: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let dev = PyDevice::from_any(device)?.resolve().py()?;
+        let t = &slf.get().t;
+        if dev == t.device() && !copy {
+            return Ok(slf.clone().into_any().unbind());
+        }
+        let r = heavy(slf.py(), t.numel(), || {
+            if dev == t.device() {
+                t.try_clone_data()
+            } else {
+                t.to_device(dev)
+            }
+        })
+        .py()?;
+        Ok(wrap(slf.py(), r)?.into_any())
+    }
+
     // ------------------------------------------------------------ operators
     fn __add__(&self, py: Python<'_>, o: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         operator(py, &self.t, o, BinaryOp::Add, false)
@@ -1134,7 +1156,7 @@ impl PyTensor {
         crate::dlpack::to_capsule(py, &self.t)
     }
     fn __dlpack_device__(&self) -> (i32, i32) {
-        (1, 0)
+        crate::dlpack::dl_device(self.t.device())
     }
 
     // ------------------------------------------------------------ numpy

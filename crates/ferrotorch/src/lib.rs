@@ -18,6 +18,7 @@
 mod dispatch;
 pub mod autograd;
 mod debug;
+mod gpu;
 pub mod index;
 pub mod ops;
 pub mod random;
@@ -29,8 +30,12 @@ pub use ferrotorch_core::{
     normalize_dim, Category, DType, Device, Element, Error, ErrorKind, Layout, MemOverlap, Result,
     ResultType,
 };
-/// The CUDA backend: device discovery and kernel sources (no GPU ops yet).
+/// The CUDA backend: devices, memory, kernels.
 pub use ferrotorch_cuda as cuda;
 pub use scalar::Scalar;
 pub use storage::Storage;
+pub use gpu::linalg::{allow_tf32, set_allow_tf32};
+pub use gpu::{common_device, device_mismatch};
+/// Random tensors on CUDA devices (Philox).
+pub use gpu::random as cuda_random;
 pub use tensor::{Tensor, TensorImpl};

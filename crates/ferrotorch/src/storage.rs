@@ -7,20 +7,32 @@
 //! the callers (kernels read from one buffer and write a different one, or
 //! write through disjoint offsets). Storage may own a `Vec` or borrow foreign
 //! memory (a numpy array) kept alive by an opaque owner.
+//!
+//! On a GPU the bytes are a [`CudaBuffer`] instead: same sharing, same
+//! version counter, but no host pointer; kernels of the CUDA backend get the
+//! device address ([`Storage::cuda`]).
 
-use crate::{DType, Element};
+use crate::{DType, Device, Element};
+use ferrotorch_cuda::CudaBuffer;
 use std::any::Any;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 pub struct Storage {
+    // Host address, or the device address for CUDA memory (only compared and
+    // printed, never dereferenced on the host).
     ptr: *mut u8,
     nbytes: usize,
     writable: bool,
-    // Keeps the memory alive: a `Vec<T>` or a foreign object.
-    _owner: Box<dyn Any + Send + Sync>,
+    // Keeps the memory alive: a `Vec<T>`, a foreign object or a CudaBuffer.
+    owner: Owner,
     /// Bumped by every in-place write; shared by all views (autograd checks it).
     version: AtomicU64,
+}
+
+enum Owner {
+    Host(#[allow(dead_code)] Box<dyn Any + Send + Sync>),
+    Cuda(CudaBuffer),
 }
 
 // SAFETY: the buffer is plain data owned by `_owner`, which is Send + Sync.
@@ -36,9 +48,36 @@ impl Storage {
             nbytes,
             writable: true,
             // Large buffers go back to the kernels' buffer cache when freed.
-            _owner: Box::new(ferrotorch_cpu::buffer_cache::Recycled::new(v)),
+            owner: Owner::Host(Box::new(ferrotorch_cpu::buffer_cache::Recycled::new(v))),
             version: AtomicU64::new(0),
         })
+    }
+
+    /// Storage over device memory.
+    pub fn from_cuda(buffer: CudaBuffer) -> Arc<Storage> {
+        Arc::new(Storage {
+            ptr: buffer.ptr() as usize as *mut u8,
+            nbytes: buffer.nbytes(),
+            writable: true,
+            owner: Owner::Cuda(buffer),
+            version: AtomicU64::new(0),
+        })
+    }
+
+    /// Where the bytes live.
+    pub fn device(&self) -> Device {
+        match &self.owner {
+            Owner::Host(_) => Device::Cpu,
+            Owner::Cuda(b) => Device::Cuda(b.device().index()),
+        }
+    }
+
+    /// The device memory, for storage on a GPU.
+    pub fn cuda(&self) -> Option<&CudaBuffer> {
+        match &self.owner {
+            Owner::Cuda(b) => Some(b),
+            Owner::Host(_) => None,
+        }
     }
 
     /// Wraps foreign memory.
@@ -57,7 +96,7 @@ impl Storage {
             ptr,
             nbytes: len * dtype.size(),
             writable,
-            _owner: owner,
+            owner: Owner::Host(owner),
             version: AtomicU64::new(0),
         })
     }
@@ -95,6 +134,7 @@ impl Storage {
     /// The whole buffer as elements of `T`. Tensors only ask for their own
     /// dtype, which they checked the buffer is aligned for.
     pub fn as_slice<T: Element>(&self) -> &[T] {
+        self.assert_host();
         let len = self.len_of(T::DTYPE);
         if len == 0 {
             return &[];
@@ -108,8 +148,19 @@ impl Storage {
     }
 
     pub fn as_mut_ptr<T: Element>(&self) -> *mut T {
+        self.assert_host();
         debug_assert!(self.aligned_for(T::DTYPE), "misaligned storage");
         self.ptr as *mut T
+    }
+
+    // Host access to device memory is a bug in an op's dispatch (the CUDA
+    // path must have been taken); a panic becomes a RuntimeError at the
+    // Python boundary instead of reading a device address on the host.
+    fn assert_host(&self) {
+        assert!(
+            self.cuda().is_none(),
+            "host access to CUDA storage: an op is missing its CUDA path"
+        );
     }
 
     pub fn version(&self) -> u64 {

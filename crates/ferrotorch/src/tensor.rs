@@ -68,10 +68,10 @@ impl Tensor {
 
     fn new_unchecked(storage: Arc<Storage>, layout: Layout, dtype: DType) -> Tensor {
         Tensor(Arc::new(TensorImpl {
+            device: storage.device(),
             storage,
             layout,
             dtype,
-            device: Device::Cpu,
             requires_grad: AtomicBool::new(false),
             autograd: AutogradMeta::default(),
         }))
@@ -180,6 +180,19 @@ impl Tensor {
     pub fn full(shape: &[usize], value: Scalar, dtype: DType) -> Tensor {
         let n = shape.iter().product();
         with_dtype!(dtype, T => Tensor::from_vec(ferrotorch_cpu::buffer::filled(n, value.to_elem::<T>()), shape).unwrap())
+    }
+
+    /// [`Tensor::full`] on `device`.
+    pub fn full_on(shape: &[usize], value: Scalar, dtype: DType, device: Device) -> Result<Tensor> {
+        match device {
+            Device::Cpu => Ok(Tensor::full(shape, value, dtype)),
+            Device::Cuda(i) => crate::gpu::elementwise::full(i, shape, value, dtype),
+        }
+    }
+
+    /// [`Tensor::scalar`] on `device`.
+    pub fn scalar_on(value: Scalar, dtype: DType, device: Device) -> Result<Tensor> {
+        Tensor::full_on(&[], value, dtype, device)
     }
 
     /// A tensor of `shape` filled with zeros (see [`Tensor::full`]).
@@ -478,7 +491,7 @@ impl Tensor {
 
     /// Values in row-major order, converted to `T`'s dtype first if needed.
     pub fn to_vec<T: Element>(&self) -> Result<Vec<T>> {
-        let t = self.to_dtype(T::DTYPE)?.contiguous();
+        let t = self.to_dtype(T::DTYPE)?.host()?;
         Ok(t.contiguous_slice::<T>().to_vec())
     }
 
@@ -493,8 +506,39 @@ impl Tensor {
                 self.numel()
             )));
         }
-        let off = self.offset();
-        Ok(with_dtype!(self.dtype(), T => Scalar::from_elem(self.data::<T>()[off])))
+        let t = self.host()?;
+        let off = t.offset();
+        Ok(with_dtype!(t.dtype(), T => Scalar::from_elem(t.data::<T>()[off])))
+    }
+
+    /// This tensor's values in host memory: itself on the CPU, a contiguous
+    /// copy (after waiting for the device) on a GPU. No autograd.
+    pub fn host(&self) -> Result<Tensor> {
+        match self.device() {
+            Device::Cpu => Ok(self.contiguous()),
+            Device::Cuda(_) => crate::gpu::download(self),
+        }
+    }
+
+    /// This tensor on `device` (itself when it is already there), recorded
+    /// as `ToCopyBackward0` so gradients flow back to the source device.
+    pub fn to_device(&self, device: Device) -> Result<Tensor> {
+        if device == self.device() {
+            return Ok(self.clone());
+        }
+        self.shape_op(
+            "ToCopyBackward0",
+            || Inverse::Cast,
+            || match (self.device(), device) {
+                (Device::Cpu, Device::Cuda(i)) => crate::gpu::upload(self, i),
+                (Device::Cuda(_), Device::Cpu) => crate::gpu::download(self),
+                // Between GPUs: through the host for now (peer copies later).
+                (Device::Cuda(_), Device::Cuda(i)) => {
+                    crate::gpu::upload(&crate::gpu::download(self)?, i)
+                }
+                (Device::Cpu, Device::Cpu) => Ok(self.clone()),
+            },
+        )
     }
 
     /// [`Tensor::item`] as an `f64`.
@@ -874,23 +918,33 @@ impl Tensor {
     }
 
     /// A new contiguous tensor with the same values.
+    ///
+    /// On the CPU a copy cannot fail; on a GPU it can (out of memory): see
+    /// [`Tensor::try_clone_data`].
     pub fn clone_data(&self) -> Tensor {
-        // A copy cannot fail, so neither can recording it.
+        self.try_clone_data()
+            .expect("copying a tensor failed (out of device memory?)")
+    }
+
+    /// [`Tensor::clone_data`], with device errors (out of memory) returned.
+    pub fn try_clone_data(&self) -> Result<Tensor> {
         self.shape_op(
             "CloneBackward0",
             || Inverse::Identity,
-            || Ok(self.copy_as(self.dtype())),
+            || self.copy_as(self.dtype()),
         )
-        .expect("copying a tensor cannot fail")
     }
 
-    fn copy_as(&self, dtype: DType) -> Tensor {
+    fn copy_as(&self, dtype: DType) -> Result<Tensor> {
+        if self.device() != Device::Cpu {
+            return crate::gpu::elementwise::cast(self, dtype);
+        }
         let l = self.layout();
         with_dtype!(self.dtype(), S => {
             let src = self.data::<S>();
             with_dtype!(dtype, D => {
                 let v: Vec<D> = elementwise::unary(src, l, |x: S| cast::<S, D>(x));
-                Tensor::from_vec(v, self.shape()).unwrap()
+                Tensor::from_vec(v, self.shape())
             })
         })
     }
@@ -903,7 +957,7 @@ impl Tensor {
         self.shape_op(
             "ToCopyBackward0",
             || Inverse::Cast,
-            || Ok(self.copy_as(dtype)),
+            || self.copy_as(dtype),
         )
     }
 
@@ -975,6 +1029,16 @@ impl Tensor {
         } else {
             src
         };
+        if self.device() != Device::Cpu || src.device() != Device::Cpu {
+            let src = match crate::gpu::common_device(&[self, &src])? {
+                _ if src.device() == self.device() => src,
+                // A CPU scalar written into a CUDA tensor.
+                _ => src.to_device(self.device())?.broadcast_to(self.shape())?,
+            };
+            crate::gpu::elementwise::copy_into(self, &src)?;
+            self.storage().bump_version();
+            return Ok(());
+        }
         let ld = self.layout().clone();
         with_dtype!(src.dtype(), S => {
             with_dtype!(self.dtype(), D => {
@@ -1010,7 +1074,7 @@ impl Tensor {
 
     fn fill_named(&self, value: Scalar, name: &'static str) -> Result<()> {
         use crate::autograd::inplace;
-        let v = Tensor::scalar(value, self.dtype());
+        let v = Tensor::scalar_on(value, self.dtype(), self.device())?;
         if inplace::must_record(self, &[]) {
             inplace::check_target(self)?;
             self.copy_raw(&v)?;
@@ -1020,6 +1084,30 @@ impl Tensor {
         }
         self.copy_from(&v)
     }
+}
+
+/// The bytes of a host tensor's whole storage.
+pub(crate) fn storage_bytes(t: &Tensor) -> &[u8] {
+    with_dtype!(t.dtype(), T => {
+        let s = t.data::<T>();
+        // SAFETY: plain old data viewed as bytes, same lifetime.
+        unsafe { std::slice::from_raw_parts(s.as_ptr() as *const u8, std::mem::size_of_val(s)) }
+    })
+}
+
+/// A contiguous host tensor of `shape` and `dtype` holding `bytes`
+/// (copied into storage aligned for `dtype`).
+pub(crate) fn from_bytes(bytes: Vec<u8>, shape: &[usize], dtype: DType) -> Result<Tensor> {
+    with_dtype!(dtype, T => {
+        let n = bytes.len() / dtype.size();
+        let mut v: Vec<T> = vec![T::default(); n];
+        // SAFETY: `v` holds exactly `bytes.len()` bytes; every bit pattern
+        // read from a tensor of this dtype is a valid value of it.
+        unsafe {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), v.as_mut_ptr() as *mut u8, bytes.len())
+        };
+        Tensor::from_vec(v, shape)
+    })
 }
 
 /// Element conversion with PyTorch's cast semantics.

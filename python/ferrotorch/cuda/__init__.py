@@ -23,16 +23,30 @@ __all__ = [
     "get_device_name", "get_device_properties", "get_device_capability", "synchronize",
     "manual_seed", "manual_seed_all", "initial_seed", "memory_allocated", "max_memory_allocated",
     "memory_reserved", "max_memory_reserved", "empty_cache", "reset_peak_memory_stats",
+    "memory_stats", "mem_get_info",
     "init", "is_initialized",
 ]
 
 
-class OutOfMemoryError(RuntimeError):
-    r"""Raised when a CUDA allocation fails even after emptying the cache."""
+# Raised by the Rust allocator; PyTorch exposes it as torch.OutOfMemoryError
+# too, a RuntimeError subclass.
+OutOfMemoryError = _C.OutOfMemoryError
 
 
-# PyTorch exposes it as torch.OutOfMemoryError too, with that module name.
-OutOfMemoryError.__module__ = "ferrotorch"
+class _CudaDeviceProperties:
+    r"""What :func:`get_device_properties` returns (PyTorch's field names)."""
+
+    def __init__(self, name: str, total_memory: int, multi_processor_count: int, major: int, minor: int) -> None:
+        self.name = name
+        self.total_memory = total_memory
+        self.multi_processor_count = multi_processor_count
+        self.major = major
+        self.minor = minor
+
+    def __repr__(self) -> str:
+        return (f"_CudaDeviceProperties(name='{self.name}', major={self.major}, minor={self.minor}, "
+                f"total_memory={self.total_memory // (1024 * 1024)}MB, "
+                f"multi_processor_count={self.multi_processor_count})")
 
 
 def _register_pypi_library_dirs() -> None:
@@ -102,12 +116,12 @@ def set_device(device) -> None:
         _C._cuda_set_device(idx)
 
 
-def get_device_properties(device=None):
+def get_device_properties(device=None) -> _CudaDeviceProperties:
     r"""Properties (name, memory, capability...) of a CUDA device."""
     init()
     idx = _device_index(device)
     _C._cuda_check_device(idx)
-    raise NotImplementedError("get_device_properties: device queries are not implemented yet in ferrotorch")
+    return _CudaDeviceProperties(*_C._cuda_device_properties(idx))
 
 
 def get_device_name(device=None) -> str:
@@ -124,55 +138,77 @@ def get_device_capability(device=None) -> tuple[int, int]:
 def synchronize(device=None) -> None:
     r"""Waits for all work queued on a CUDA device."""
     init()
-    _C._cuda_check_device(_device_index(device))
-    # No kernels are ever queued yet (CUDA tensors do not exist yet), so
-    # there is nothing to wait for.
+    _C._cuda_synchronize(_device_index(device))
 
 
 def manual_seed(seed) -> None:
-    r"""Seeds the CUDA generators; without a GPU it is stored for later, as in PyTorch."""
+    r"""Seeds the current CUDA device's generator (stored for later where
+    there is no GPU, as in PyTorch)."""
     global _seed
-    _seed = int(seed)
+    _seed = int(seed) & 0xFFFF_FFFF_FFFF_FFFF
+    if is_available():
+        _C._cuda_manual_seed(current_device(), _seed)
 
 
 def manual_seed_all(seed) -> None:
     r"""Seeds the generators of every CUDA device."""
-    manual_seed(seed)
+    global _seed
+    _seed = int(seed) & 0xFFFF_FFFF_FFFF_FFFF
+    for i in range(device_count()):
+        _C._cuda_manual_seed(i, _seed)
 
 
 def initial_seed() -> int:
     r"""The seed of the current CUDA generator."""
     init()
-    return _seed if _seed is not None else _C.initial_seed()
+    return _C._cuda_initial_seed(current_device())
 
 
-# Memory statistics. No device allocations exist yet (the caching allocator
-# comes with CUDA storage), so every count is 0, which is also what PyTorch
-# reports without a GPU, for any device argument.
+# Memory statistics, from the caching allocator of each device. Without a GPU
+# PyTorch reports 0 for them, whatever the device argument; so do we.
+
+
+def _stats(device) -> dict:
+    if not is_available():
+        return {}
+    return _C._cuda_memory_stats(_device_index(device))
+
+
+def memory_stats(device=None) -> dict:
+    r"""The caching allocator's counters for a device (PyTorch's key names where they exist)."""
+    return dict(_stats(device))
 
 
 def memory_allocated(device=None) -> int:
     r"""Bytes currently occupied by tensors on a CUDA device."""
-    return 0
+    return _stats(device).get("allocated_bytes.all.current", 0)
 
 
 def max_memory_allocated(device=None) -> int:
     r"""Peak of :func:`memory_allocated` since the start or the last reset."""
-    return 0
+    return _stats(device).get("allocated_bytes.all.peak", 0)
 
 
 def memory_reserved(device=None) -> int:
     r"""Bytes held by the caching allocator (allocated plus cached)."""
-    return 0
+    return _stats(device).get("reserved_bytes.all.current", 0)
 
 
 def max_memory_reserved(device=None) -> int:
     r"""Peak of :func:`memory_reserved`."""
-    return 0
+    return _stats(device).get("reserved_bytes.all.peak", 0)
+
+
+def mem_get_info(device=None) -> tuple[int, int]:
+    r"""(free, total) bytes of a CUDA device, as the driver reports them."""
+    init()
+    return _C._cuda_mem_get_info(_device_index(device))
 
 
 def empty_cache() -> None:
     r"""Returns cached, unused device memory to the driver."""
+    if is_available():
+        _C._cuda_empty_cache()
 
 
 def reset_peak_memory_stats(device=None) -> None:
@@ -180,4 +216,4 @@ def reset_peak_memory_stats(device=None) -> None:
     if not is_available():
         # PyTorch's messages on a machine without a GPU.
         raise RuntimeError("invalid argument to reset_peak_memory_stats" if device is None else "Invalid device argument ")
-    _C._cuda_check_device(_device_index(device))
+    _C._cuda_reset_peak_memory_stats(_device_index(device))

@@ -6,7 +6,7 @@
 //! `extern "C"` entry point per (op, dtype), named by the functions here so
 //! the launcher and the source agree on names.
 
-use super::dtypes::{ctype, suffix, FLOATS, NUMERIC};
+use super::dtypes::{ctype, suffix, FLOATS, INTEGERS, NUMERIC};
 use super::KernelSource;
 use ferrotorch_core::DType;
 use std::fmt::Write;
@@ -14,8 +14,16 @@ use std::fmt::Write;
 /// Unary ops: (name, C++ expression in `x`, dtypes).
 const UNARY: &[(&str, &str, &[DType])] = &[
     ("neg", "-x", &NUMERIC),
-    ("abs", "x < A(0) ? -x : x", &NUMERIC),
-    ("relu", "x > A(0) ? x : A(0)", &NUMERIC),
+    ("abs", "x < A(0) ? A(-x) : x", &NUMERIC),
+    ("sign", "ft_sign(x)", &NUMERIC),
+    // NaN stays NaN, as on the CPU.
+    ("relu", "(x > A(0) || ft_isnan(x)) ? x : A(0)", &NUMERIC),
+    ("floor", "floor(x)", &FLOATS),
+    ("ceil", "ceil(x)", &FLOATS),
+    // Half to even, like the CPU's `round`.
+    ("round", "rint(x)", &FLOATS),
+    ("trunc", "trunc(x)", &FLOATS),
+    ("bitwise_not", "~x", &INTEGERS),
     ("exp", "exp(x)", &FLOATS),
     ("expm1", "expm1(x)", &FLOATS),
     ("log", "log(x)", &FLOATS),
@@ -31,14 +39,31 @@ const UNARY: &[(&str, &str, &[DType])] = &[
 ];
 
 /// Binary ops with the input dtype as output: (name, expression in `x`, `y`, dtypes).
+// bool follows the CPU backend: add/max are `or`, mul/min `and`.
 const BINARY: &[(&str, &str, &[DType])] = &[
-    ("add", "x + y", &NUMERIC),
+    ("add", "x + y", &ALL),
     ("sub", "x - y", &NUMERIC),
-    ("mul", "x * y", &NUMERIC),
-    ("maximum", "x > y ? x : y", &NUMERIC),
-    ("minimum", "x < y ? x : y", &NUMERIC),
+    ("mul", "x * y", &ALL),
+    ("maximum", "ft_maximum(x, y)", &ALL),
+    ("minimum", "ft_minimum(x, y)", &ALL),
     ("div", "x / y", &FLOATS),
-    ("pow", "pow(x, y)", &FLOATS),
+    ("floor_divide", "ft_floor_div(x, y)", &NUMERIC),
+    ("remainder", "ft_rem(x, y)", &NUMERIC),
+    ("fmod", "ft_fmod(x, y)", &NUMERIC),
+    ("pow", "ft_pow(x, y)", &NUMERIC),
+    ("bitwise_and", "x & y", &INTEGERS_AND_BOOL),
+    ("bitwise_or", "x | y", &INTEGERS_AND_BOOL),
+    ("bitwise_xor", "x ^ y", &INTEGERS_AND_BOOL),
+];
+
+const ALL: [DType; 10] = DType::ALL;
+const INTEGERS_AND_BOOL: [DType; 6] = [
+    DType::I64,
+    DType::I32,
+    DType::I16,
+    DType::I8,
+    DType::U8,
+    DType::Bool,
 ];
 
 /// Ops producing bool, for every dtype (bool inputs compare as integers).
@@ -57,6 +82,11 @@ const COMPARE: &[(&str, &str)] = &[
 /// Kernel name of a unary or binary op (`contig`: the contiguous fast path).
 pub fn op_kernel(op: &str, dt: DType, contig: bool) -> String {
     format!("{op}_{}{}", suffix(dt), if contig { "_contig" } else { "" })
+}
+
+/// Kernel name of `where(cond, a, b)` for values of dtype `dt`.
+pub fn where_kernel(dt: DType) -> String {
+    format!("where_{}", suffix(dt))
 }
 
 /// Kernel name of fill.
@@ -179,6 +209,12 @@ pub fn binary_module(dt: DType) -> KernelSource {
     for (op, _) in COMPARE {
         binary_entries(&mut s, op, dt, DType::Bool);
     }
+    let t = ctype(dt);
+    let _ = writeln!(
+        s,
+        "extern \"C\" __global__ void {}(long long n, const bool* c, FtLayout lc, const {t}* a, FtLayout la, const {t}* b, FtLayout lb, {t}* out, FtLayout lo) {{ FT_FOR_EACH(i, n) out[ft_offset(i, lo)] = c[ft_offset(i, lc)] ? a[ft_offset(i, la)] : b[ft_offset(i, lb)]; }}",
+        where_kernel(dt)
+    );
     KernelSource::new(format!("binary_{}", suffix(dt)), s)
 }
 

@@ -8,7 +8,10 @@ use ferrotorch_core::DType;
 
 pub mod dtypes;
 pub mod elementwise;
+pub mod index;
 pub mod layout;
+pub mod linalg;
+pub mod random;
 mod prelude;
 pub mod reduce;
 pub mod softmax;
@@ -42,9 +45,13 @@ pub fn all() -> Vec<KernelSource> {
         modules.push(elementwise::unary_module(dt));
         modules.push(elementwise::binary_module(dt));
         modules.push(elementwise::copy_module(dt));
+        modules.push(reduce::reduce_module(dt));
     }
     modules.push(softmax::softmax_module());
-    modules.push(reduce::reduce_module());
+    modules.push(softmax::scan_module());
+    modules.push(linalg::linalg_module());
+    modules.push(index::index_module());
+    modules.push(random::random_module());
     modules
 }
 
@@ -75,8 +82,9 @@ mod tests {
             elementwise::fill_kernel(DType::I64, false),
             elementwise::cast_kernel(DType::F32, DType::BF16, true),
             softmax::softmax_kernel(DType::F64, true),
-            reduce::sum_rows_kernel(DType::Bool),
-            reduce::sum_middle_kernel(DType::F16),
+            reduce::fold_kernel("sum", DType::Bool, true),
+            reduce::fold_kernel("max", DType::F16, false),
+            reduce::arg_kernel(true, DType::I8, true),
         ] {
             assert!(seen.contains(&name), "missing kernel {name}");
         }

@@ -84,6 +84,64 @@ template <typename T> __device__ __forceinline__ typename FtAcc<T>::type ft_acc(
     return FtCast<typename FtAcc<T>::type, T>::run(v);
 }
 
+// Arithmetic with the CPU backend's semantics (ferrotorch's `Arith`):
+// Python-style floor division and modulo, NaN-propagating max/min, integer
+// division by zero giving 0 (the op raised before on the CPU).
+template <typename A> struct FtIsFloat { static const bool value = false; };
+template <> struct FtIsFloat<float> { static const bool value = true; };
+template <> struct FtIsFloat<double> { static const bool value = true; };
+template <typename A> __device__ __forceinline__ bool ft_isnan(A x) { return x != x; }
+template <typename A> __device__ __forceinline__ A ft_maximum(A x, A y) {
+    if (ft_isnan(x) || ft_isnan(y)) return ft_isnan(x) ? x : y;
+    return x >= y ? x : y;
+}
+template <typename A> __device__ __forceinline__ A ft_minimum(A x, A y) {
+    if (ft_isnan(x) || ft_isnan(y)) return ft_isnan(x) ? x : y;
+    return x <= y ? x : y;
+}
+template <typename A> __device__ __forceinline__ A ft_sign(A x) {
+    return x > A(0) ? A(1) : (x < A(0) ? A(-1) : x * A(0));
+}
+template <typename A> __device__ __forceinline__ A ft_floor_div(A x, A y) {
+    if constexpr (FtIsFloat<A>::value) {
+        if (y == A(0)) return x / y;
+        A m = fmod(x, y);
+        A d = (x - m) / y;
+        if (m != A(0) && ((y < A(0)) != (m < A(0)))) d -= A(1);
+        if (d == A(0)) return copysign(A(0), x / y);
+        A f = floor(d);
+        return d - f > A(0.5) ? f + A(1) : f;
+    } else {
+        if (y == A(0)) return A(0);
+        A q = x / y;
+        return (x % y != 0 && ((x < A(0)) != (y < A(0)))) ? A(q - 1) : q;
+    }
+}
+template <typename A> __device__ __forceinline__ A ft_rem(A x, A y) {
+    if constexpr (FtIsFloat<A>::value) {
+        A m = fmod(x, y);
+        return (m != A(0) && ((y < A(0)) != (m < A(0)))) ? m + y : m;
+    } else {
+        if (y == A(0)) return A(0);
+        A r = x % y;
+        return (r != 0 && ((r < A(0)) != (y < A(0)))) ? A(r + y) : r;
+    }
+}
+template <typename A> __device__ __forceinline__ A ft_fmod(A x, A y) {
+    if constexpr (FtIsFloat<A>::value) { return fmod(x, y); }
+    else { return y == A(0) ? A(0) : A(x % y); }
+}
+template <typename A> __device__ __forceinline__ A ft_pow(A x, A y) {
+    if constexpr (FtIsFloat<A>::value) { return pow(x, y); }
+    else {
+        // Negative exponents only reach here for bases 1 and -1.
+        if (y < A(0)) return x == A(1) ? A(1) : (y % 2 == 0 ? A(1) : x);
+        A r = A(1), b = x;
+        for (long long e = y; e > 0; e >>= 1) { if (e & 1) r = A(r * b); b = A(b * b); }
+        return r;
+    }
+}
+
 // Grid-stride loop over n elements with 64-bit indices.
 #define FT_FOR_EACH(i, n) \
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \

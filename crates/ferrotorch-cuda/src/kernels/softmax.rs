@@ -1,4 +1,4 @@
-//! Row softmax and log-softmax over the last, contiguous dimension: one
+//! Ops along contiguous rows. Row softmax and log-softmax: one
 //! block per row, three passes (max, sum of exponentials, write) whose
 //! reads after the first hit L2 for rows of moderate length.
 
@@ -56,4 +56,44 @@ pub fn softmax_module() -> KernelSource {
         }
     }
     KernelSource::new("softmax".into(), s)
+}
+
+/// Kernel name of the running sum (`prod`: product) along rows for `dt`.
+pub fn scan_kernel(dt: DType, prod: bool) -> String {
+    format!("{}_rows_{}", if prod { "cumprod" } else { "cumsum" }, suffix(dt))
+}
+
+const SCAN_TEMPLATE: &str = r#"
+// One thread per row walks it in order: exact left-to-right accumulation as
+// on the CPU (in double for floats, wrapping int64 for integers).
+template <typename T, typename A, bool PROD>
+__device__ __forceinline__ void ft_scan_rows(long long rows, long long n, const T* x, T* out) {
+    FT_FOR_EACH(r, rows) {
+        A s = PROD ? A(1) : A(0);
+        for (long long j = 0; j < n; ++j) {
+            const A v = FtCast<A, T>::run(x[r * n + j]);
+            if (PROD) s = A(s * v); else s = A(s + v);
+            out[r * n + j] = FtCast<T, A>::run(s);
+        }
+    }
+}
+"#;
+
+/// Running sums and products along contiguous rows, for every dtype but
+/// bool (the caller promotes integers to int64 as PyTorch does).
+pub fn scan_module() -> KernelSource {
+    let mut s = super::prelude::prelude();
+    s.push_str(SCAN_TEMPLATE);
+    for dt in super::dtypes::NUMERIC {
+        let t = ctype(dt);
+        let acc = if dt.is_float() { "double" } else { "long long" };
+        for prod in [false, true] {
+            let _ = writeln!(
+                s,
+                "extern \"C\" __global__ void {}(long long rows, long long n, const {t}* x, {t}* out) {{ ft_scan_rows<{t}, {acc}, {prod}>(rows, n, x, out); }}",
+                scan_kernel(dt, prod)
+            );
+        }
+    }
+    KernelSource::new("scan".into(), s)
 }

@@ -172,7 +172,9 @@ fn root_grads(tensors: &[Tensor], given: &[Option<Tensor>]) -> Result<Vec<Tensor
                 }
                 g.to_dtype(t.dtype())
             }
-            None if t.numel() == 1 => Ok(Tensor::ones(t.shape(), t.dtype())),
+            None if t.numel() == 1 => {
+                Tensor::full_on(t.shape(), crate::Scalar::Int(1), t.dtype(), t.device())
+            }
             None => Err(Error::Runtime(
                 "grad can be implicitly created only for scalar outputs".into(),
             )),

@@ -405,7 +405,8 @@ impl Formula for CopyBackward {
             .first()
             .copied()
             .unwrap_or(false)
-            .then(|| Tensor::zeros(g.shape(), g.dtype()));
+            .then(|| Tensor::full_on(g.shape(), crate::Scalar::Int(0), g.dtype(), g.device()))
+            .transpose()?;
         let src = match needs.get(1) {
             Some(true) => Some(sum_to_shape(g, &self.shape)?.to_dtype(self.dtype)?),
             _ => None,

@@ -102,6 +102,9 @@ fn matmul_kernel_name(a: &Tensor, b: &Tensor) -> &'static str {
 
 /// `[B, M, K] @ [B, K, N]` on 3-D tensors of one dtype.
 fn bmm_kernel(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if crate::common_device(&[a, b])? != crate::Device::Cpu {
+        return crate::gpu::linalg::bmm(a, b);
+    }
     let (la, lb) = (a.layout(), b.layout());
     let shape = [la.shape[0], la.shape[1], lb.shape[2]];
     let out = match a.dtype() {

@@ -2,7 +2,7 @@
 //! broadcasting and PyTorch's type promotion, `where`, `clamp`, in-place forms.
 
 use super::real::{Arith, Real};
-use crate::{DType, Element, Error, Result, ResultType, Scalar, Tensor};
+use crate::{DType, Device, Element, Error, Result, ResultType, Scalar, Tensor};
 use ferrotorch_core::broadcast_shapes;
 use ferrotorch_cpu::elementwise;
 
@@ -36,11 +36,18 @@ impl Operand<'_> {
             Operand::Scalar(s) => rt.scalar(s.category()),
         }
     }
-    /// As a tensor of `dtype` (scalars become 0-d tensors).
-    fn tensor_as(self, dtype: DType) -> Result<Tensor> {
+    /// As a tensor of `dtype` on `device` (scalars become 0-d tensors; a CPU
+    /// 0-d tensor used with CUDA tensors moves to their device).
+    fn tensor_as(self, dtype: DType, device: Device) -> Result<Tensor> {
         match self {
-            Operand::Tensor(t) => t.to_dtype(dtype),
-            Operand::Scalar(s) => Ok(Tensor::scalar(s, dtype)),
+            Operand::Tensor(t) => t.to_dtype(dtype)?.to_device(device),
+            Operand::Scalar(s) => Tensor::scalar_on(s, dtype, device),
+        }
+    }
+    fn tensor(&self) -> Option<&Tensor> {
+        match self {
+            Operand::Tensor(t) => Some(t),
+            Operand::Scalar(_) => None,
         }
     }
     fn shape(&self) -> &[usize] {
@@ -52,6 +59,12 @@ impl Operand<'_> {
     fn requires_grad(&self) -> bool {
         matches!(self, Operand::Tensor(t) if t.requires_grad())
     }
+}
+
+/// The device an op over `ops` runs on (see [`crate::common_device`]).
+fn operands_device(ops: &[Operand]) -> Result<Device> {
+    let tensors: Vec<&Tensor> = ops.iter().filter_map(|o| o.tensor()).collect();
+    crate::common_device(&tensors)
 }
 
 /// `torch.result_type` of a list of operands.
@@ -89,6 +102,35 @@ pub enum BinaryOp {
 }
 
 impl BinaryOp {
+    /// The CUDA kernel family's name for this op.
+    fn kernel_name(self) -> &'static str {
+        use BinaryOp::*;
+        match self {
+            Add => "add",
+            Sub => "sub",
+            Mul => "mul",
+            Div => "div",
+            FloorDiv => "floor_divide",
+            Rem => "remainder",
+            Pow => "pow",
+            Maximum => "maximum",
+            Minimum => "minimum",
+            Eq => "eq",
+            Ne => "ne",
+            Lt => "lt",
+            Le => "le",
+            Gt => "gt",
+            Ge => "ge",
+            LogicalAnd => "logical_and",
+            LogicalOr => "logical_or",
+            LogicalXor => "logical_xor",
+            Fmod => "fmod",
+            BitAnd => "bitwise_and",
+            BitOr => "bitwise_or",
+            BitXor => "bitwise_xor",
+        }
+    }
+
     fn is_comparison(self) -> bool {
         use BinaryOp::*;
         matches!(
@@ -187,11 +229,17 @@ pub use crate::autograd::formulas::select::ClampKind;
 pub(crate) fn binary_forward(a: Operand, b: Operand, op: BinaryOp) -> Result<Tensor> {
     let (compute, out_dtype) = binary_dtypes(op, a, b)?;
     let shape = broadcast_shapes(a.shape(), b.shape())?;
-    let ta = a.tensor_as(compute)?;
-    let tb = b.tensor_as(compute)?;
+    let device = operands_device(&[a, b])?;
+    let ta = a.tensor_as(compute, device)?;
+    let tb = b.tensor_as(compute, device)?;
     check_binary_values(op, compute, &tb)?;
     let la = ta.layout().broadcast_to(&shape)?;
     let lb = tb.layout().broadcast_to(&shape)?;
+    if device != Device::Cpu {
+        let kernel_out = if op.is_comparison() { DType::Bool } else { compute };
+        return crate::gpu::elementwise::binary(op.kernel_name(), &ta, &la, &tb, &lb, &shape, kernel_out)?
+            .to_dtype(out_dtype);
+    }
     macro_rules! run {
         ($T:ty, $U:ty, $f:expr) => {{
             let v: Vec<$U> = elementwise::binary(ta.data::<$T>(), &la, tb.data::<$T>(), &lb, $f);
@@ -286,6 +334,35 @@ pub enum UnaryOp {
 }
 
 impl UnaryOp {
+    /// The CUDA kernel family's name for this op.
+    fn kernel_name(self) -> &'static str {
+        use UnaryOp::*;
+        match self {
+            Neg => "neg",
+            Abs => "abs",
+            Sign => "sign",
+            Relu => "relu",
+            Floor => "floor",
+            Ceil => "ceil",
+            Round => "round",
+            Trunc => "trunc",
+            Sqrt => "sqrt",
+            Rsqrt => "rsqrt",
+            Exp => "exp",
+            Log => "log",
+            Log1p => "log1p",
+            Expm1 => "expm1",
+            Sin => "sin",
+            Cos => "cos",
+            Tan => "tan",
+            Tanh => "tanh",
+            Sigmoid => "sigmoid",
+            Reciprocal => "reciprocal",
+            LogicalNot => "logical_not",
+            BitwiseNot => "bitwise_not",
+        }
+    }
+
     /// Ops that keep integer dtypes (the rest promote integers to float32).
     fn keeps_integers(self) -> bool {
         use UnaryOp::*;
@@ -327,6 +404,9 @@ pub fn unary(x: &Tensor, op: UnaryOp) -> Result<Tensor> {
 pub(crate) fn unary_forward(x: &Tensor, op: UnaryOp) -> Result<Tensor> {
     use UnaryOp::*;
     let dt = x.dtype();
+    if x.device() != Device::Cpu {
+        return unary_cuda(x, op);
+    }
     if op == BitwiseNot {
         if dt.is_float() {
             return Err(Error::Type(
@@ -402,6 +482,40 @@ pub(crate) fn unary_forward(x: &Tensor, op: UnaryOp) -> Result<Tensor> {
     }, unreachable!())
 }
 
+/// [`unary_forward`] on a CUDA tensor: the same dtype rules, the kernels of
+/// the CUDA backend.
+fn unary_cuda(x: &Tensor, op: UnaryOp) -> Result<Tensor> {
+    use crate::gpu::elementwise::unary as k;
+    use UnaryOp::*;
+    let dt = x.dtype();
+    match op {
+        BitwiseNot if dt.is_float() => {
+            return Err(Error::Type(
+                "~ (operator.invert) is only implemented on integer and Boolean-type tensors"
+                    .into(),
+            ))
+        }
+        BitwiseNot | LogicalNot if dt == DType::Bool => return k("logical_not", x, DType::Bool),
+        BitwiseNot => return k("bitwise_not", x, dt),
+        LogicalNot => return k("logical_not", x, DType::Bool),
+        Neg if dt == DType::Bool => {
+            return Err(Error::Runtime(
+                "Negation, the `-` operator, on a bool tensor is not allowed. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.".into(),
+            ))
+        }
+        _ => {}
+    }
+    if op.keeps_integers() && dt.is_integral() {
+        return match op {
+            Neg | Abs | Sign | Relu if dt != DType::Bool => k(op.kernel_name(), x, dt),
+            // bool abs/sign/relu and integer rounding are the identity.
+            _ => x.try_clone_data(),
+        };
+    }
+    let x = x.to_dtype(dt.to_float())?;
+    k(op.kernel_name(), &x, x.dtype())
+}
+
 /// `torch.where(cond, a, b)`.
 ///
 /// Picks `a` where `cond` (bool or uint8) is true and `b` elsewhere; all three
@@ -450,13 +564,17 @@ fn where_forward(cond: &Tensor, a: Operand, b: Operand) -> Result<Tensor> {
     }
     let dtype = result_type(&[a, b]);
     let shape = broadcast_shapes(&broadcast_shapes(cond.shape(), a.shape())?, b.shape())?;
-    let c = cond.to_dtype(DType::Bool)?;
-    let (ta, tb) = (a.tensor_as(dtype)?, b.tensor_as(dtype)?);
+    let device = operands_device(&[Operand::Tensor(cond), a, b])?;
+    let c = cond.to_dtype(DType::Bool)?.to_device(device)?;
+    let (ta, tb) = (a.tensor_as(dtype, device)?, b.tensor_as(dtype, device)?);
     let (lc, la, lb) = (
         c.layout().broadcast_to(&shape)?,
         ta.layout().broadcast_to(&shape)?,
         tb.layout().broadcast_to(&shape)?,
     );
+    if device != Device::Cpu {
+        return crate::gpu::elementwise::where_(&c, &lc, &ta, &la, &tb, &lb, &shape);
+    }
     with_dtype!(dtype, T => {
         let v: Vec<T> = elementwise::ternary(c.data::<bool>(), &lc, ta.data::<T>(), &la, tb.data::<T>(), &lb, |c: bool, x: T, y: T| if c { x } else { y });
         Tensor::from_vec(v, &shape)
@@ -519,13 +637,14 @@ fn clamp_forward<'a>(
     ops.extend(min.iter().copied());
     ops.extend(max.iter().copied());
     let dtype = result_type(&ops);
+    let device = operands_device(&ops)?;
     let mut out = x.to_dtype(dtype)?;
     if let Some(lo) = min {
-        let lo = lo.tensor_as(dtype)?;
+        let lo = lo.tensor_as(dtype, device)?;
         out = where_(&binary(&out, &lo, BinaryOp::Lt)?, &lo, &out)?;
     }
     if let Some(hi) = max {
-        let hi = hi.tensor_as(dtype)?;
+        let hi = hi.tensor_as(dtype, device)?;
         out = where_(&binary(&out, &hi, BinaryOp::Gt)?, &hi, &out)?;
     }
     if out.shape() != x.shape() {

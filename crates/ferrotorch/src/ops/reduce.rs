@@ -3,7 +3,7 @@
 //! CPU reduction driver; composite ones are written with other tensor ops.
 
 use super::math::{binary, unary, BinaryOp, UnaryOp};
-use crate::{DType, Error, Result, Scalar, Tensor};
+use crate::{DType, Device, Error, Result, Scalar, Tensor};
 use ferrotorch_cpu::reduce::{reduce, AnyAll, ArgExtreme, Fold, ProdF, ProdI, SumF, SumI};
 
 /// Which dims a reduction covers (`dims` empty = all) as a mask, validated.
@@ -58,6 +58,11 @@ where
         + Fold<bool, Acc = A>,
 {
     with_dtype!(t.dtype(), T => reduce(t.data::<T>(), t.layout(), mask, &fold))
+}
+
+/// A shape as the `i64` sizes `reshape` takes.
+fn sizes(shape: &[usize]) -> Vec<i64> {
+    shape.iter().map(|&d| d as i64).collect()
 }
 
 fn sum_f64(t: &Tensor, mask: &[bool]) -> Vec<f64> {
@@ -121,6 +126,10 @@ fn sum_forward(t: &Tensor, dims: &[i64], keepdim: bool, dtype: Option<DType>) ->
     };
     let mask = reduce_mask(&t, dims)?;
     let shape = out_shape(&t, &mask, keepdim);
+    if t.device() != Device::Cpu {
+        let s = crate::gpu::reduce::fold(&t, &mask, "sum")?.reshape(&sizes(&shape))?;
+        return s.to_dtype(dtype.unwrap_or(s.dtype()));
+    }
     if t.dtype().is_float() {
         Tensor::from_vec(sum_f64(&t, &mask), &shape)?.to_dtype(t.dtype())
     } else {
@@ -168,6 +177,12 @@ fn mean_forward(t: &Tensor, dims: &[i64], keepdim: bool, dtype: Option<DType>) -
     require_float(&t, "mean")?;
     let mask = reduce_mask(&t, dims)?;
     let n = reduced_count(&t, &mask) as f64;
+    if t.device() != Device::Cpu {
+        let s = crate::gpu::reduce::fold(&t, &mask, "sum")?;
+        return binary(&s, Scalar::Float(n), BinaryOp::Div)?
+            .to_dtype(t.dtype())?
+            .reshape(&sizes(&out_shape(&t, &mask, keepdim)));
+    }
     let v: Vec<f64> = sum_f64(&t, &mask).into_iter().map(|s| s / n).collect();
     Tensor::from_vec(v, &out_shape(&t, &mask, keepdim))?.to_dtype(t.dtype())
 }
@@ -202,6 +217,10 @@ fn prod_forward(
     let dims: Vec<i64> = dim.into_iter().collect();
     let mask = reduce_mask(&t, &dims)?;
     let shape = out_shape(&t, &mask, keepdim);
+    if t.device() != Device::Cpu {
+        let p = crate::gpu::reduce::fold(&t, &mask, "prod")?.reshape(&sizes(&shape))?;
+        return p.to_dtype(if t.dtype().is_float() { t.dtype() } else { dtype.unwrap_or(DType::I64) });
+    }
     if t.dtype().is_float() {
         let v: Vec<f64> = run_fold(&t, &mask, ProdF);
         Tensor::from_vec(v, &shape)?.to_dtype(t.dtype())
@@ -226,6 +245,10 @@ fn check_nonempty(t: &Tensor, mask: &[bool], op: &str) -> Result<()> {
 /// Values and positions (within the reduced dims) of the max or min.
 fn arg_extreme(t: &Tensor, mask: &[bool], keepdim: bool, max: bool) -> Result<(Tensor, Tensor)> {
     let shape = out_shape(t, mask, keepdim);
+    if t.device() != Device::Cpu {
+        let (v, i) = crate::gpu::reduce::arg_extreme(t, mask, max)?;
+        return Ok((v.reshape(&sizes(&shape))?, i.reshape(&sizes(&shape))?));
+    }
     with_dtype!(t.dtype(), T => {
         let r = reduce(t.data::<T>(), t.layout(), mask, &ArgExtreme { max });
         let vals: Vec<T> = r.iter().map(|a| a.0).collect();
@@ -365,8 +388,13 @@ pub fn argmax(t: &Tensor, dim: Option<i64>, keepdim: bool, max: bool) -> Result<
 /// ```
 pub fn all_any(t: &Tensor, dims: &[i64], keepdim: bool, any: bool) -> Result<Tensor> {
     let mask = reduce_mask(t, dims)?;
-    let v: Vec<bool> = run_fold(t, &mask, AnyAll { any });
-    let out = Tensor::from_vec(v, &out_shape(t, &mask, keepdim))?;
+    let out = if t.device() != Device::Cpu {
+        crate::gpu::reduce::fold(t, &mask, if any { "any" } else { "all" })?
+            .reshape(&sizes(&out_shape(t, &mask, keepdim)))?
+    } else {
+        let v: Vec<bool> = run_fold(t, &mask, AnyAll { any });
+        Tensor::from_vec(v, &out_shape(t, &mask, keepdim))?
+    };
     if t.dtype() == DType::U8 {
         return out.to_dtype(DType::U8);
     }

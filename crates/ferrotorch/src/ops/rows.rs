@@ -2,7 +2,7 @@
 //! cumprod, sort, argsort and topk. The dim is moved last and made contiguous,
 //! the row kernel runs, and the result is moved back.
 
-use crate::{DType, Error, Result, Tensor};
+use crate::{DType, Device, Error, Result, Tensor};
 use ferrotorch_cpu::rows;
 
 /// Moves `dim` last and makes it contiguous; returns (rows tensor, row length).
@@ -77,6 +77,9 @@ fn softmax_forward(x: &Tensor, dim: i64, log: bool) -> Result<Tensor> {
     }
     let d = x.dim_index(dim)?;
     let (r, len) = to_rows(&x, d)?;
+    if x.device() != Device::Cpu {
+        return from_rows(&x, crate::gpu::rows::softmax(&r, len, log)?, d);
+    }
     if x.dtype() == DType::F32 {
         let v = rows::softmax_f32(r.contiguous_slice::<f32>(), len, log);
         return from_rows(&x, Tensor::from_vec(v, &rows_shape(&x, d))?, d);
@@ -113,6 +116,9 @@ fn cumulative_forward(x: &Tensor, dim: i64, prod: bool) -> Result<Tensor> {
     let d = x.dim_index(dim)?;
     let (r, len) = to_rows(&x, d)?;
     let shape = rows_shape(&x, d);
+    if x.device() != Device::Cpu {
+        return from_rows(&x, crate::gpu::rows::scan(&r, len, prod)?, d);
+    }
     let out = with_dtype!(x.dtype(), T => {
         let src = r.contiguous_slice::<T>();
         if x.dtype().is_float() {

@@ -77,13 +77,14 @@ fn cat_forward(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
     }
     let ops: Vec<Operand> = tensors.iter().map(Operand::Tensor).collect();
     let dtype = result_type(&ops);
+    let device = crate::common_device(&tensors.iter().collect::<Vec<_>>())?;
     // Legacy rule: 1-D empty tensors are skipped.
     let parts: Vec<&Tensor> = tensors
         .iter()
         .filter(|t| !(t.ndim() == 1 && t.numel() == 0))
         .collect();
     let Some(first) = parts.first() else {
-        return Ok(Tensor::zeros(&[0], dtype));
+        return Tensor::full_on(&[0], crate::Scalar::Int(0), dtype, device);
     };
     if first.ndim() == 0 {
         return Err(Error::Runtime(
@@ -115,7 +116,7 @@ fn cat_forward(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
     }
     let mut shape = first.shape().to_vec();
     shape[d] = total;
-    let out = Tensor::zeros(&shape, dtype);
+    let out = Tensor::full_on(&shape, crate::Scalar::Int(0), dtype, device)?;
     let mut start = 0;
     for t in parts {
         let len = t.shape()[d];

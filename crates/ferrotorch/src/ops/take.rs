@@ -7,13 +7,38 @@ use crate::autograd::any_requires_grad;
 use crate::autograd::formulas::index::{put_add_recorded, take_recorded};
 use crate::{DType, Error, Result, Tensor};
 
-fn check_positions(pos: &Tensor, n: usize, op: &str) -> Result<Vec<i64>> {
+fn check_dtype(pos: &Tensor, op: &str) -> Result<()> {
     if pos.dtype() != DType::I64 {
         return Err(Error::Runtime(format!(
             "{op}(): Expected a long tensor for index, but got {}",
             pos.dtype().scalar_type_name()
         )));
     }
+    Ok(())
+}
+
+/// On a GPU: the range check as two device reductions read back as one
+/// pair of numbers (a sync, as PyTorch's device-side checks cost one too).
+fn check_positions_on_device(pos: &Tensor, n: usize, op: &str) -> Result<()> {
+    check_dtype(pos, op)?;
+    if pos.numel() == 0 {
+        return Ok(());
+    }
+    let lo = crate::ops::reduce::amax(pos, &[], false, false)?;
+    let hi = crate::ops::reduce::amax(pos, &[], false, true)?;
+    let both: Vec<i64> = crate::ops::shape::stack(&[lo, hi], 0)?.to_vec()?;
+    for i in both {
+        if i < -(n as i64) || i >= n as i64 {
+            return Err(Error::Index(format!(
+                "out of range: tried to access index {i} on a tensor of {n} elements."
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn check_positions(pos: &Tensor, n: usize, op: &str) -> Result<Vec<i64>> {
+    check_dtype(pos, op)?;
     let p: Vec<i64> = pos.to_vec()?;
     for &i in &p {
         if i < -(n as i64) || i >= n as i64 {
@@ -47,6 +72,11 @@ pub fn take(t: &Tensor, pos: &Tensor) -> Result<Tensor> {
 }
 
 pub(crate) fn take_forward(t: &Tensor, pos: &Tensor) -> Result<Tensor> {
+    // Position tensors made by autograd live on the CPU: they go to `t`.
+    if t.device() != crate::Device::Cpu {
+        check_positions_on_device(pos, t.numel(), "take")?;
+        return crate::gpu::index::take(t, &pos.to_device(t.device())?);
+    }
     let p = check_positions(pos, t.numel(), "take")?;
     let c = t.contiguous();
     with_dtype!(t.dtype(), T => {
@@ -78,6 +108,23 @@ pub fn put_add(shape: &[usize], pos: &Tensor, src: &Tensor) -> Result<Tensor> {
 
 pub(crate) fn put_add_forward(shape: &[usize], pos: &Tensor, src: &Tensor) -> Result<Tensor> {
     let n: usize = shape.iter().product();
+    if src.device() != crate::Device::Cpu {
+        check_positions_on_device(pos, n, "put_")?;
+        if pos.numel() != src.numel() {
+            return Err(Error::Runtime(format!(
+                "put_(): Expected source and index to have the same number of elements, but got source.numel() = {}, index.numel() = {}",
+                src.numel(),
+                pos.numel()
+            )));
+        }
+        if !src.dtype().is_float() {
+            return Err(Error::Runtime(format!(
+                "put_add: expected a floating point source, got {}",
+                src.dtype().scalar_type_name()
+            )));
+        }
+        return crate::gpu::index::put_add(shape, &pos.to_device(src.device())?, src);
+    }
     let p = check_positions(pos, n, "put_")?;
     if p.len() != src.numel() {
         return Err(Error::Runtime(format!(

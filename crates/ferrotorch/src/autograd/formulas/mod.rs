@@ -39,11 +39,13 @@ pub(crate) fn sum_to_shape(g: &Tensor, shape: &[usize]) -> Result<Tensor> {
     s.reshape(&sizes)
 }
 
-/// The shape and dtype of an op input, to bring its gradient back to them.
+/// The shape, dtype and device of an op input, to bring its gradient back
+/// to them.
 #[derive(Clone)]
 pub(crate) struct InputMeta {
     pub shape: Vec<usize>,
     pub dtype: DType,
+    pub device: crate::Device,
 }
 
 impl InputMeta {
@@ -51,10 +53,18 @@ impl InputMeta {
         InputMeta {
             shape: t.shape().to_vec(),
             dtype: t.dtype(),
+            device: t.device(),
         }
     }
-    /// `g` summed to this input's shape and cast to its dtype.
+    /// `g` summed to this input's shape and cast to its dtype; a CPU 0-dim
+    /// input used with CUDA tensors gets its gradient back on the CPU.
     pub(crate) fn reduce(&self, g: Tensor) -> Result<Tensor> {
-        sum_to_shape(&g, &self.shape)?.to_dtype(self.dtype)
+        sum_to_shape(&g, &self.shape)?
+            .to_dtype(self.dtype)?
+            .to_device(self.device)
+    }
+    /// Zeros of this input's shape, dtype and device.
+    pub(crate) fn zeros(&self) -> Result<Tensor> {
+        Tensor::full_on(&self.shape, crate::Scalar::Int(0), self.dtype, self.device)
     }
 }

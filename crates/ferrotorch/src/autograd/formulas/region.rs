@@ -116,7 +116,7 @@ pub(crate) fn view_scatter(
 ) -> Result<Tensor> {
     let g = g.to_dtype(dtype)?;
     let forward = || {
-        let z = Tensor::zeros(shape, dtype);
+        let z = Tensor::full_on(shape, crate::Scalar::Int(0), dtype, g.device())?;
         z.with_layout(op.layout_of(z.layout())?).copy_raw(&g)?;
         Ok(z)
     };

@@ -160,17 +160,17 @@ pub(crate) fn clamp_recorded(
     let tx = Some(x).filter(|t| t.requires_grad());
     record(name, &[tx, tlo, thi], forward, |out| {
         let shape = out.shape();
-        let none = || Tensor::zeros(shape, crate::DType::Bool);
+        let bools = |v: i64| Tensor::full_on(shape, crate::Scalar::Int(v), crate::DType::Bool, x.device());
         let cmp = |b: Option<Operand>, op| match b {
             Some(b) => binary(x, b, op),
-            None => Ok(none()),
+            None => bools(0),
         };
         if !tensor_bounds {
             // With number bounds PyTorch's mask is min < x < max: no
             // gradient at a bound, nor for a NaN x.
             let inside = |b: Option<Operand>, op| match b {
                 Some(b) => binary(x, b, op),
-                None => Ok(Tensor::ones(shape, crate::DType::Bool)),
+                None => bools(1),
             };
             let keep_x = binary(
                 &inside(min, BinaryOp::Gt)?,
@@ -199,7 +199,7 @@ pub(crate) fn clamp_recorded(
         let eq_hi = cmp(max, BinaryOp::Eq)?;
         let crossed = match (min, max) {
             (Some(lo), Some(hi)) => binary(lo, hi, BinaryOp::Gt)?,
-            _ => Tensor::zeros(&[], crate::DType::Bool),
+            _ => Tensor::full_on(&[], crate::Scalar::Int(0), crate::DType::Bool, x.device())?,
         };
         let valid = not(&crossed)?;
         let half_lo = and(&and(&eq_lo, &not(&eq_hi)?)?, &valid)?;

@@ -6,7 +6,7 @@
 
 use super::sum_to_shape;
 use crate::autograd::{record, Formula};
-use crate::{DType, Result, Tensor};
+use crate::{DType, Device, Result, Tensor};
 
 /// How the output's gradient maps back to the input.
 pub(crate) enum Inverse {
@@ -18,7 +18,7 @@ pub(crate) enum Inverse {
     Permute(Vec<i64>),
     /// Sum over the broadcast dims (expand).
     Expand,
-    /// Back to the input's dtype.
+    /// Back to the input's dtype and device.
     Cast,
     /// The gradient as it is (clone, `t()` of a 1-D tensor).
     Identity,
@@ -30,6 +30,7 @@ struct ViewBackward {
     inverse: Inverse,
     shape: Vec<usize>,
     dtype: DType,
+    device: Device,
 }
 
 /// Records shape op `name` on `input` (which requires grad).
@@ -44,6 +45,7 @@ pub(crate) fn view(
             inverse,
             shape: input.shape().to_vec(),
             dtype: input.dtype(),
+            device: input.device(),
         })
     })
 }
@@ -65,7 +67,7 @@ impl Formula for ViewBackward {
                 g.permute(&inv)?
             }
             Inverse::Expand => sum_to_shape(g, &self.shape)?,
-            Inverse::Cast => g.to_dtype(self.dtype)?,
+            Inverse::Cast => g.to_dtype(self.dtype)?.to_device(self.device)?,
             Inverse::Identity => g.clone(),
             Inverse::Flip(dims) => crate::ops::flip::flip(g, dims)?,
         };

@@ -15,15 +15,15 @@ struct ZeroBackward {
 
 impl Formula for ZeroBackward {
     fn backward(&self, _g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
-        Ok(self
+        self
             .inputs
             .iter()
             .zip(needs)
             .map(|(m, &need)| match m {
-                Some(m) if need => Some(Tensor::zeros(&m.shape, m.dtype)),
-                _ => None,
+                Some(m) if need => m.zeros().map(Some),
+                _ => Ok(None),
             })
-            .collect())
+            .collect::<Result<_>>()
     }
 }
 

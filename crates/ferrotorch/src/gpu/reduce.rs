@@ -1,0 +1,92 @@
+//! Reductions of CUDA tensors: the tensor is seen as `[outer, r, inner]`
+//! with the reduced dims in the middle, without a copy when they already
+//! form one run of a contiguous tensor, else after moving them last.
+
+use super::{count, device_of, empty, first};
+use crate::{DType, Result, Tensor};
+use ferrotorch_cuda::kernels::reduce as k;
+use ferrotorch_cuda::KernelArg;
+
+/// `t` as (contiguous tensor, outer, r, inner) with the `mask` dims reduced
+/// being the middle one.
+fn as_middle(t: &Tensor, mask: &[bool]) -> Result<(Tensor, usize, usize, usize)> {
+    let shape = t.shape();
+    let first_r = mask.iter().position(|&m| m);
+    let last_r = mask.iter().rposition(|&m| m);
+    if let (Some(a), Some(b)) = (first_r, last_r) {
+        let one_run = mask[a..=b].iter().all(|&m| m);
+        if one_run && t.is_contiguous() {
+            let outer = shape[..a].iter().product();
+            let r = shape[a..=b].iter().product();
+            let inner = shape[b + 1..].iter().product();
+            return Ok((t.clone(), outer, r, inner));
+        }
+    }
+    // Kept dims first, reduced last, then one copy.
+    let mut order: Vec<i64> = (0..shape.len()).filter(|&d| !mask[d]).map(|d| d as i64).collect();
+    order.extend((0..shape.len()).filter(|&d| mask[d]).map(|d| d as i64));
+    let moved = t.permute(&order)?.contiguous();
+    let outer = (0..shape.len()).filter(|&d| !mask[d]).map(|d| shape[d]).product();
+    let r = (0..shape.len()).filter(|&d| mask[d]).map(|d| shape[d]).product();
+    Ok((moved, outer, r, 1))
+}
+
+fn kept_shape(t: &Tensor, mask: &[bool]) -> Vec<usize> {
+    t.shape()
+        .iter()
+        .zip(mask)
+        .filter(|(_, &m)| !m)
+        .map(|(&d, _)| d)
+        .collect()
+}
+
+/// Fold `op` (see `kernels::reduce::FOLDS`) over the `mask` dims; the
+/// result has the kept dims (no keepdim) and `fold_dtype(op, dtype)`.
+pub(crate) fn fold(t: &Tensor, mask: &[bool], op: &str) -> Result<Tensor> {
+    let dev = device_of(t)?;
+    let dt = t.dtype();
+    let out = empty(&dev, &kept_shape(t, mask), k::fold_dtype(op, dt))?;
+    let (x, outer, r, inner) = as_middle(t, mask)?;
+    let module = dev.module(&k::reduce_module_name(dt), || k::reduce_module(dt))?;
+    if inner == 1 {
+        dev.launch_rows(&module, &k::fold_kernel(op, dt, true), outer, r, &[count(outer), count(r), first(&x), first(&out)])?;
+    } else {
+        dev.launch_elementwise(
+            &module,
+            &k::fold_kernel(op, dt, false),
+            outer * inner,
+            &[count(outer), count(r), count(inner), first(&x), first(&out)],
+        )?;
+    }
+    Ok(out)
+}
+
+/// Values and positions (within the reduced dims, row-major) of the max
+/// (`max`) or min over the `mask` dims; the result has the kept dims.
+pub(crate) fn arg_extreme(t: &Tensor, mask: &[bool], max: bool) -> Result<(Tensor, Tensor)> {
+    let dev = device_of(t)?;
+    let dt = t.dtype();
+    let shape = kept_shape(t, mask);
+    let vals = empty(&dev, &shape, dt)?;
+    let idx = empty(&dev, &shape, DType::I64)?;
+    let (x, outer, r, inner) = as_middle(t, mask)?;
+    let module = dev.module(&k::reduce_module_name(dt), || k::reduce_module(dt))?;
+    let outs: [KernelArg; 2] = [first(&vals), first(&idx)];
+    if inner == 1 {
+        dev.launch_rows(
+            &module,
+            &k::arg_kernel(max, dt, true),
+            outer,
+            r,
+            &[count(outer), count(r), first(&x), outs[0], outs[1]],
+        )?;
+    } else {
+        dev.launch_elementwise(
+            &module,
+            &k::arg_kernel(max, dt, false),
+            outer * inner,
+            &[count(outer), count(r), count(inner), first(&x), outs[0], outs[1]],
+        )?;
+    }
+    Ok((vals, idx))
+}

@@ -1,0 +1,499 @@
+"""CUDA tensors: every result computed on the device is compared with the
+same computation on the CPU (the reference), for each dtype an op exists for.
+
+Runs where ``ferrotorch.cuda.is_available()``: on a GPU, or on machines
+without one under the host emulator of the CUDA backend
+(``FERROTORCH_CUDA_EMULATOR=1``, which the README's test command sets for
+this file), which runs the same kernel sources on the CPU.
+"""
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import ferrotorch as torch
+from _helpers import DTYPE_NAMES, FLOAT_NAMES, INT_NAMES, tdt, to_np
+
+pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA (a GPU or FERROTORCH_CUDA_EMULATOR=1)")
+
+RNG = np.random.default_rng(7)
+
+
+def sample(name, shape):
+    """A CPU tensor of dtype ``name`` with values every op accepts."""
+    if name == "bool":
+        return torch.tensor(RNG.random(shape) > 0.5)
+    if name in INT_NAMES:
+        lo = 0 if name == "uint8" else -9
+        return torch.tensor(RNG.integers(lo, 10, size=shape)).to(tdt(name))
+    return torch.tensor(RNG.standard_normal(shape) * 2).to(tdt(name))
+
+
+def same(gpu, cpu, name=None):
+    """Asserts a CUDA result equals the CPU one (dtype, shape, values)."""
+    assert gpu.device.type == "cuda", gpu.device
+    assert gpu.dtype == cpu.dtype and tuple(gpu.shape) == tuple(cpu.shape)
+    g, c = to_np(gpu), to_np(cpu)
+    name = name or str(cpu.dtype).replace("torch.", "")
+    # Sums accumulate in a different order (and in float32, not float64).
+    tol = {"float16": 4e-3, "bfloat16": 3e-2, "float32": 1e-5}.get(name, 1e-12)
+    np.testing.assert_allclose(g.astype(np.float64) if g.dtype != np.bool_ else g,
+                               c.astype(np.float64) if c.dtype != np.bool_ else c,
+                               rtol=tol, atol=tol, equal_nan=True)
+
+
+# ---------------------------------------------------------------- transfers
+
+
+@pytest.mark.parametrize("name", DTYPE_NAMES)
+def test_round_trip_keeps_values_and_dtype(name):
+    x = sample(name, (3, 5))
+    g = x.cuda()
+    assert g.is_cuda and g.device == torch.device("cuda", 0) and g.dtype == x.dtype
+    assert str(g.device) == "cuda:0" and g.get_device() == 0
+    back = g.cpu()
+    assert back.device.type == "cpu"
+    np.testing.assert_array_equal(to_np(back), to_np(x))
+
+
+def test_to_device_forms_and_dtype_together():
+    x = sample("float32", (4,))
+    assert x.to("cuda").is_cuda and x.to("cuda:0").is_cuda and x.to(torch.device("cuda")).is_cuda
+    y = x.to("cuda", torch.float64)
+    assert y.is_cuda and y.dtype == torch.float64
+    np.testing.assert_allclose(to_np(y), to_np(x).astype(np.float64))
+    z = x.to(y)  # to(other): other's device and dtype
+    assert z.is_cuda and z.dtype == torch.float64
+    assert y.to("cuda") is y and y.cuda() is y
+    assert x.to("cuda", non_blocking=True).is_cuda
+
+
+def test_creation_functions_take_device():
+    for t in [torch.zeros(2, 3, device="cuda"), torch.ones(4, device="cuda", dtype=torch.int32),
+              torch.full((2,), 7.5, device="cuda"), torch.tensor([1, 2, 3], device="cuda"),
+              torch.arange(5, device="cuda"), torch.eye(3, device="cuda"),
+              torch.linspace(0, 1, 5, device="cuda"), torch.empty(3, device="cuda")]:
+        assert t.is_cuda
+    np.testing.assert_array_equal(to_np(torch.full((2, 2), 3, device="cuda")), np.full((2, 2), 3))
+    leaf = torch.ones(3, device="cuda", requires_grad=True)
+    assert leaf.is_leaf and leaf.requires_grad and leaf.is_cuda
+
+
+def test_repr_prints_the_device():
+    assert repr(torch.tensor([1.0, 2.0]).cuda()) == "tensor([1., 2.], device='cuda:0')"
+    assert repr(torch.tensor([1, 2]).cuda()) == "tensor([1, 2], device='cuda:0')"
+    assert repr(torch.tensor([1.5], dtype=torch.float64).cuda()) == "tensor([1.5000], device='cuda:0', dtype=torch.float64)"
+
+
+def test_numpy_of_a_cuda_tensor_is_refused_as_in_pytorch():
+    g = torch.ones(2).cuda()
+    with pytest.raises(TypeError, match="can't convert cuda:0 device type tensor to numpy"):
+        g.numpy()
+    with pytest.raises(TypeError, match="Use Tensor.cpu"):
+        np.asarray(g)
+
+
+def test_item_and_tolist_copy_back():
+    g = torch.tensor([[1.5, 2.0]]).cuda()
+    assert g[0, 1].item() == 2.0
+    assert g.tolist() == [[1.5, 2.0]]
+
+
+# ---------------------------------------------------------------- views
+
+
+def test_views_share_device_memory():
+    g = torch.zeros(3, 4).cuda()
+    v = g.t()[1:3]
+    v.fill_(5.0)
+    ref = torch.zeros(3, 4)
+    ref.t()[1:3].fill_(5.0)
+    same(g, ref)
+    g.view(12)[0] = 9.0
+    assert g[0, 0].item() == 9.0
+
+
+def test_copy_into_strided_views_and_broadcast():
+    src = sample("float32", (4,))
+    g = torch.zeros(3, 4).cuda()
+    g[1:].copy_(src.cuda())
+    g[0] = 2  # a Python scalar
+    ref = torch.zeros(3, 4)
+    ref[1:].copy_(src)
+    ref[0] = 2
+    same(g, ref)
+    g.t().copy_(torch.ones(4, 3).cuda())
+    assert to_np(g).sum() == 12
+
+
+# ---------------------------------------------------------------- elementwise
+
+UNARY_FLOAT = ["exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "reciprocal", "rsqrt",
+               "expm1", "log1p", "floor", "ceil", "round", "trunc", "neg", "abs", "sign", "relu"]
+UNARY_ALL = ["neg", "abs", "sign", "relu", "logical_not"]
+
+
+@pytest.mark.parametrize("name", FLOAT_NAMES)
+@pytest.mark.parametrize("op", UNARY_FLOAT)
+def test_unary_float_ops_match_cpu(op, name):
+    x = sample(name, (5, 6))
+    if op in ("log", "sqrt", "rsqrt", "log1p"):
+        x = x.abs() + 0.5
+    f = getattr(torch, op)
+    same(f(x.cuda()), f(x))
+    # Non-contiguous input.
+    same(f(x.cuda().t()), f(x.t()))
+
+
+@pytest.mark.parametrize("name", INT_NAMES + ["bool"])
+@pytest.mark.parametrize("op", UNARY_ALL + ["exp", "bitwise_not"])
+def test_unary_integer_and_bool_ops_match_cpu(op, name):
+    x = sample(name, (4, 3))
+    f = getattr(torch, op)
+    try:
+        expected = f(x)
+    except Exception as e:  # the CUDA path must refuse the same way
+        with pytest.raises(type(e)):
+            f(x.cuda())
+        return
+    same(f(x.cuda()), expected)
+
+
+BINARY = ["add", "sub", "mul", "div", "floor_divide", "remainder", "fmod", "pow", "maximum", "minimum",
+          "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
+          "bitwise_and", "bitwise_or", "bitwise_xor"]
+
+
+@pytest.mark.parametrize("name", DTYPE_NAMES)
+@pytest.mark.parametrize("op", BINARY)
+def test_binary_ops_match_cpu_with_broadcasting(op, name):
+    a, b = sample(name, (3, 1, 4)), sample(name, (5, 1))
+    if op in ("floor_divide", "remainder", "fmod") and name in INT_NAMES:
+        b = b.abs() + 1
+    if op == "pow" and name in INT_NAMES:
+        b = b.abs() % 3
+    f = getattr(torch, op)
+    try:
+        expected = f(a, b)
+    except Exception as e:
+        with pytest.raises(type(e)):
+            f(a.cuda(), b.cuda())
+        return
+    same(f(a.cuda(), b.cuda()), expected)
+    # With a Python scalar and with a CPU 0-dim tensor (allowed with CUDA).
+    if name not in ("bool",) and op not in ("bitwise_and", "bitwise_or", "bitwise_xor") or name in INT_NAMES:
+        s = 2 if name in INT_NAMES or name == "bool" else 1.5
+        try:
+            expected = f(a, s)
+        except Exception:
+            return
+        same(f(a.cuda(), s), expected)
+        same(f(a.cuda(), torch.tensor(s)), f(a, torch.tensor(s)))
+
+
+def test_type_promotion_across_dtypes_on_cuda():
+    a, b = sample("int32", (4,)), sample("float16", (4,))
+    same(a.cuda() + b.cuda(), a + b)
+    same(a.cuda() / 2, a / 2)
+    same(a.cuda() * 2.5, a * 2.5)
+
+
+def test_where_and_clamp_match_cpu():
+    x = sample("float32", (4, 5))
+    c = x > 0
+    same(torch.where(c.cuda(), x.cuda(), 0.0), torch.where(c, x, 0.0))
+    same(torch.where(c.cuda(), x.cuda(), -x.cuda()), torch.where(c, x, -x))
+    same(x.cuda().clamp(-0.5, 0.5), x.clamp(-0.5, 0.5))
+    same(x.cuda().clamp(min=0), x.clamp(min=0))
+
+
+def test_in_place_ops_write_device_memory():
+    x = sample("float32", (3, 4))
+    g = x.cuda()
+    g.add_(1).mul_(2)
+    g[:, 1].sub_(3)
+    g.exp_()
+    r = x.clone()
+    r.add_(1).mul_(2)
+    r[:, 1].sub_(3)
+    r.exp_()
+    same(g, r)
+
+
+# ---------------------------------------------------------------- reductions
+
+
+@pytest.mark.parametrize("name", DTYPE_NAMES)
+@pytest.mark.parametrize("dims", [None, 0, 1, 2, (0, 2), (1, 2), (0, 1, 2)])
+def test_sum_prod_amax_all_any_match_cpu(name, dims):
+    x = sample(name, (3, 4, 5))
+    g = x.cuda()
+    for op in ["sum", "amax", "amin", "all", "any"] + (["prod"] if name != "float16" else []):
+        f = getattr(torch, op)
+        kw = {} if dims is None else {"dim": dims}
+        if op == "prod":
+            if isinstance(dims, tuple):
+                continue
+            xs, gs = (x.clamp(-2, 2), g.clamp(-2, 2)) if name != "bool" else (x, g)
+            same(f(gs, **kw), f(xs, **kw))
+            continue
+        if op in ("amax", "amin") and dims is None:
+            same(getattr(g, "max" if op == "amax" else "min")(), getattr(x, "max" if op == "amax" else "min")())
+            continue
+        same(f(g, **kw), f(x, **kw))
+        if dims is not None:
+            same(f(g, **kw, keepdim=True), f(x, **kw, keepdim=True))
+
+
+@pytest.mark.parametrize("name", FLOAT_NAMES)
+def test_mean_matches_cpu(name):
+    x = sample(name, (6, 7))
+    same(x.cuda().mean(), x.mean())
+    same(x.cuda().mean(1, keepdim=True), x.mean(1, keepdim=True))
+    same(x.cuda().t().mean(0), x.t().mean(0))
+
+
+@pytest.mark.parametrize("name", [n for n in DTYPE_NAMES if n != "bool"])
+def test_max_with_indices_and_argmax_match_cpu(name):
+    x = sample(name, (4, 9))
+    for dim in (0, 1):
+        for fn in ("max", "min"):
+            gv, gi = getattr(x.cuda(), fn)(dim)
+            cv, ci = getattr(x, fn)(dim)
+            same(gv, cv)
+            same(gi, ci)
+    same(x.cuda().argmax(), x.argmax())
+    same(x.cuda().argmin(1), x.argmin(1))
+
+
+def test_reductions_of_long_rows_cross_warps_and_blocks():
+    x = sample("float32", (3, 5000))
+    same(x.cuda().sum(1), x.sum(1))
+    same(x.cuda().amax(1), x.amax(1))
+    same(x.cuda().argmax(1), x.argmax(1))
+    nan = x.clone()
+    nan[1, 4321] = float("nan")
+    same(nan.cuda().amax(1), nan.amax(1))
+    same(nan.cuda().argmax(1), nan.argmax(1))
+
+
+# ---------------------------------------------------------------- rows, products, joins
+
+
+@pytest.mark.parametrize("name", FLOAT_NAMES)
+def test_softmax_and_log_softmax_match_cpu(name):
+    x = sample(name, (3, 7, 300))
+    for dim in (-1, 1, 0):
+        same(torch.softmax(x.cuda(), dim), torch.softmax(x, dim))
+        same(torch.log_softmax(x.cuda(), dim), torch.log_softmax(x, dim))
+
+
+@pytest.mark.parametrize("name", [n for n in DTYPE_NAMES if n != "float16"])
+def test_cumsum_cumprod_match_cpu(name):
+    x = sample(name, (4, 6))
+    if name not in INT_NAMES + ["bool"]:
+        x = x.clamp(-1.5, 1.5)
+    for dim in (0, 1):
+        same(torch.cumsum(x.cuda(), dim), torch.cumsum(x, dim))
+        same(torch.cumprod(x.cuda(), dim), torch.cumprod(x, dim))
+
+
+@pytest.mark.parametrize("name", DTYPE_NAMES)
+def test_matmul_family_matches_cpu(name):
+    a, b = sample(name, (2, 5, 3)), sample(name, (2, 3, 4))
+    if name == "bool":
+        with pytest.raises(NotImplementedError):
+            torch.bmm(a.cuda(), b.cuda())
+        return
+    same(torch.bmm(a.cuda(), b.cuda()), torch.bmm(a, b))
+    same(a.cuda() @ b.cuda(), a @ b)
+    same(a[0].cuda() @ b[0].cuda(), a[0] @ b[0])
+    # Transposed operands reach cuBLAS without a copy.
+    same(torch.mm(a[0].cuda().t().contiguous().t(), b[0].cuda()), torch.mm(a[0], b[0]))
+    same(torch.mm(b[0].cuda().t(), a[0].cuda().t()), torch.mm(b[0].t(), a[0].t()))
+    # Broadcast batch, matrix-vector and vector-vector.
+    same(a.cuda() @ b[0].cuda(), a @ b[0])
+    same(a[0].cuda() @ b[0, :, 0].cuda(), a[0] @ b[0, :, 0])
+    same(a[0, 0].cuda() @ a[1, 0].cuda(), a[0, 0] @ a[1, 0])
+
+
+def test_allow_tf32_is_pytorchs_switch():
+    assert torch.backends.cuda.matmul.allow_tf32 is False
+    torch.backends.cuda.matmul.allow_tf32 = True
+    try:
+        assert torch.get_float32_matmul_precision() == "high"
+        a, b = sample("float32", (8, 8)), sample("float32", (8, 8))
+        np.testing.assert_allclose(to_np(a.cuda() @ b.cuda()), to_np(a @ b), rtol=2e-2, atol=2e-2)
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = False
+    assert torch.get_float32_matmul_precision() == "highest"
+
+
+@pytest.mark.parametrize("name", ["float32", "int64", "bool"])
+def test_cat_and_stack_match_cpu(name):
+    a, b = sample(name, (2, 3)), sample(name, (4, 3))
+    same(torch.cat([a.cuda(), b.cuda()]), torch.cat([a, b]))
+    same(torch.cat([a.cuda(), b[:2].cuda()], dim=1), torch.cat([a, b[:2]], dim=1))
+    same(torch.stack([a.cuda(), b[:2].cuda()], dim=1), torch.stack([a, b[:2]], dim=1))
+    with pytest.raises(RuntimeError, match="same device"):
+        torch.cat([a.cuda(), b])
+
+
+# ---------------------------------------------------------------- random
+
+
+@pytest.mark.parametrize("name", FLOAT_NAMES)
+def test_random_on_the_device_is_seeded_and_well_distributed(name):
+    dt = tdt(name)
+    torch.manual_seed(123)
+    u, n = torch.rand(20000, device="cuda", dtype=dt), torch.randn(20000, device="cuda", dtype=dt)
+    assert u.is_cuda and u.dtype == dt and n.dtype == dt
+    torch.cuda.manual_seed(123)
+    np.testing.assert_array_equal(to_np(torch.rand(20000, device="cuda", dtype=dt)), to_np(u))
+    np.testing.assert_array_equal(to_np(torch.randn(20000, device="cuda", dtype=dt)), to_np(n))
+    # A second draw continues the stream instead of repeating it.
+    assert not np.array_equal(to_np(torch.rand(20000, device="cuda", dtype=dt)), to_np(u))
+    uu, nn = to_np(u).astype(np.float64), to_np(n).astype(np.float64)
+    assert uu.min() >= 0 and uu.max() < 1
+    assert abs(uu.mean() - 0.5) < 0.01 and abs(uu.std() - 12 ** -0.5) < 0.01
+    assert abs(nn.mean()) < 0.03 and abs(nn.std() - 1) < 0.03
+    assert torch.cuda.initial_seed() == 123
+
+
+def test_randint_on_the_device():
+    torch.manual_seed(5)
+    r = torch.randint(-3, 4, (5000,), device="cuda")
+    assert r.is_cuda and r.dtype == torch.int64
+    v = to_np(r)
+    assert v.min() == -3 and v.max() == 3
+    counts = np.bincount(v + 3)
+    assert counts.min() > 5000 / 7 * 0.85
+    torch.manual_seed(5)
+    np.testing.assert_array_equal(to_np(torch.randint(-3, 4, (5000,), device="cuda")), v)
+    assert torch.randint(10, (3, 2), device="cuda", dtype=torch.uint8).dtype == torch.uint8
+
+
+# ---------------------------------------------------------------- devices mixed
+
+
+def test_mixing_devices_raises_pytorchs_error():
+    a, b = torch.ones(3).cuda(), torch.ones(3)
+    msg = "Expected all tensors to be on the same device, but found at least two devices, cuda:0 and cpu!"
+    with pytest.raises(RuntimeError, match=msg):
+        a + b
+    with pytest.raises(RuntimeError, match="found at least two devices, cpu and cuda:0!"):
+        b + a
+    with pytest.raises(RuntimeError, match="same device"):
+        torch.where(a > 0, a, b)
+    # CPU 0-dim tensors go with any device, as in PyTorch.
+    assert (a + torch.tensor(2.0)).is_cuda
+
+
+# ---------------------------------------------------------------- autograd
+
+
+def test_backward_runs_on_the_device_and_flows_back_to_a_cpu_leaf():
+    w_cpu = sample("float32", (3, 4)).requires_grad_()
+    g_leaf = sample("float32", (3, 4)).cuda().requires_grad_()
+    x = w_cpu.cuda()  # ToCopyBackward0: the gradient goes back to the CPU
+    assert x.grad_fn.name() == "ToCopyBackward0"
+    y = ((x * g_leaf + 1).exp() * 0.1).sum()
+    y.backward()
+    assert w_cpu.grad.device.type == "cpu" and g_leaf.grad.is_cuda
+    # Reference: the same on the CPU.
+    w2 = w_cpu.detach().clone().requires_grad_()
+    g2 = g_leaf.detach().cpu().requires_grad_()
+    ((w2 * g2 + 1).exp() * 0.1).sum().backward()
+    np.testing.assert_allclose(to_np(w_cpu.grad), to_np(w2.grad), rtol=1e-5)
+    np.testing.assert_allclose(to_np(g_leaf.grad), to_np(g2.grad), rtol=1e-5)
+
+
+def test_mlp_training_step_matches_cpu():
+    torch.manual_seed(0)
+    w1, w2 = torch.randn(8, 16) * 0.3, torch.randn(16, 3) * 0.3
+    x, y = torch.randn(32, 8), torch.randint(0, 3, (32,))
+    onehot = torch.zeros(32, 3)
+    onehot[torch.arange(32), y] = 1.0
+
+    def loss_of(dev):
+        a, b = w1.to(dev).requires_grad_(), w2.to(dev).requires_grad_()
+        h = (x.to(dev) @ a).relu()
+        logp = torch.log_softmax(h @ b, dim=1)
+        loss = -(logp * onehot.to(dev)).sum() / 32
+        loss.backward()
+        return loss, a.grad, b.grad
+
+    for g, c in zip(loss_of("cuda"), loss_of("cpu")):
+        same(g.detach() if g.dim() == 0 else g, c.detach() if c.dim() == 0 else c)
+
+
+# ---------------------------------------------------------------- memory
+
+
+def test_memory_statistics_follow_tensors():
+    torch.cuda.synchronize()
+    base = torch.cuda.memory_allocated()
+    t = torch.zeros(1024, 1024, device="cuda")  # 4 MiB
+    assert torch.cuda.memory_allocated() - base == 4 << 20
+    assert torch.cuda.memory_reserved() >= torch.cuda.memory_allocated()
+    assert torch.cuda.max_memory_allocated() >= base + (4 << 20)
+    del t
+    assert torch.cuda.memory_allocated() == base
+    torch.cuda.reset_peak_memory_stats()
+    assert torch.cuda.max_memory_allocated() == base
+    torch.cuda.empty_cache()
+    assert torch.cuda.memory_reserved() >= torch.cuda.memory_allocated()
+    props = torch.cuda.get_device_properties(0)
+    assert props.total_memory > 0 and props.multi_processor_count > 0
+    assert torch.cuda.get_device_name() == props.name
+    free, total = torch.cuda.mem_get_info()
+    assert 0 <= free <= total == props.total_memory
+
+
+def test_a_training_style_loop_stops_allocating_device_memory():
+    w = sample("float32", (64, 64)).cuda().requires_grad_()
+    x = sample("float32", (32, 64)).cuda()
+
+    def step():
+        y = ((x * 0.5 + w[:32]).tanh() ** 2).sum()
+        y.backward()
+        with torch.no_grad():
+            w.sub_(w.grad * 0.01)
+        w.grad = None
+
+    for _ in range(3):
+        step()
+    before = torch.cuda.memory_stats()["num_device_alloc"]
+    for _ in range(20):
+        step()
+    assert torch.cuda.memory_stats()["num_device_alloc"] == before
+
+
+def test_out_of_memory_raises_and_the_process_stays_usable():
+    # A fresh process whose (emulated or real) device is filled up.
+    code = textwrap.dedent("""
+        import ferrotorch as torch
+        total = torch.cuda.get_device_properties(0).total_memory
+        keep = torch.zeros(total // 8, dtype=torch.uint8, device="cuda")  # an eighth of the device
+        try:
+            torch.zeros(total, dtype=torch.uint8, device="cuda")  # cannot fit
+        except torch.cuda.OutOfMemoryError as e:
+            assert isinstance(e, RuntimeError)
+            msg = str(e)
+            assert "CUDA out of memory. Tried to allocate" in msg and "GPU 0 has a total capacity of" in msg, msg
+            print("oom ok")
+        small = torch.ones(1000, device="cuda") * 2
+        assert small.sum().item() == 2000
+        stats = torch.cuda.memory_stats()
+        assert stats["num_ooms"] == 1 and stats["num_alloc_retries"] >= 1, stats
+        print("usable")
+    """)
+    env = dict(__import__("os").environ)
+    if torch.cuda._C._cuda_is_emulated():
+        env["FERROTORCH_CUDA_EMULATOR"] = "256"  # MiB
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["oom", "ok", "usable"]
