@@ -1,8 +1,10 @@
 //! ferrotorch-cuda: the CUDA backend. It builds and loads with no CUDA
 //! installed (cudarc with dynamic loading); today it provides library
 //! discovery ([`libs`]), the driver probe and current device ([`runtime`]),
-//! the kernel sources ([`kernels`]) and NVRTC compilation ([`compile`]).
-//! Nothing here allocates device memory or launches yet.
+//! the kernel sources ([`kernels`]) and NVRTC compilation ([`compile`]),
+//! the device contract ([`backend`]) and its host emulator ([`emulator`]),
+//! a test double that runs the same kernel sources on the CPU. Nothing here
+//! touches a real GPU's memory or launches on one yet.
 //!
 //! # Design note for the GPU work
 //!
@@ -63,6 +65,8 @@
 
 pub mod backend;
 pub mod compile;
+#[cfg(unix)]
+pub mod emulator;
 pub mod error;
 mod guard;
 pub mod kernels;
@@ -70,6 +74,8 @@ pub mod libs;
 pub mod runtime;
 
 pub use compile::{compile, compile_for};
+#[cfg(unix)]
+pub use emulator::EmulatedDevice;
 pub use error::{format_bytes, Error, Result};
 pub use libs::{add_library_dir, CudaLib, LIB_PATH_ENV};
 pub use runtime::{
