@@ -847,6 +847,52 @@ extern "C" __global__ void k(int* out, unsigned int* ballots, int* counters) {
 }
 
 #[test]
+fn dynamic_shared_memory_is_sized_per_launch() {
+    let d = device();
+    let m = d
+        .load_module(&custom(
+            "dynamic_shared",
+            r#"
+// Reverses each block's slice of x through dynamic shared memory.
+extern "C" __global__ void reverse(const double* x, double* out) {
+    extern __shared__ double buf[];
+    const unsigned int t = threadIdx.x, base = blockIdx.x * blockDim.x;
+    buf[t] = x[base + t];
+    __syncthreads();
+    out[base + t] = buf[blockDim.x - 1 - t];
+}
+"#,
+        ))
+        .unwrap();
+    for block in [32usize, 200, 1024] {
+        let xs: Vec<f64> = (0..3 * block).map(|i| i as f64).collect();
+        let (x, out) = (upload(&d, &xs), alloc::<f64>(&d, xs.len()));
+        let cfg = LaunchConfig {
+            grid: 3,
+            block: block as u32,
+            shared_mem_bytes: (block * 8) as u32,
+        };
+        m.launch("reverse", cfg, &[KernelArg::Ptr(x), KernelArg::Ptr(out)])
+            .unwrap();
+        let want: Vec<f64> = xs
+            .chunks(block)
+            .flat_map(|c| c.iter().rev().copied())
+            .collect();
+        assert_eq!(download::<f64>(&d, out, xs.len()), want, "block {block}");
+        let too_much = LaunchConfig {
+            shared_mem_bytes: 48 * 1024 + 1,
+            ..cfg
+        };
+        let e = launch_error(m.launch(
+            "reverse",
+            too_much,
+            &[KernelArg::Ptr(x), KernelArg::Ptr(out)],
+        ));
+        assert!(e.contains("dynamic shared memory"), "{e}");
+    }
+}
+
+#[test]
 fn a_syntax_error_is_reported_with_the_compiler_message() {
     let d = device();
     let Err(err) = d.load_module(&custom(

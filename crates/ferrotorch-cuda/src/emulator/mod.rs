@@ -10,9 +10,12 @@
 //! qualifiers and intrinsics onto host C++, is compiled by the host C++
 //! compiler (`$CXX`, else `c++`) into a shared library and cached on disk
 //! ([`build`]); a generated trampoline per kernel turns `cuLaunchKernel`'s
-//! argument array into a call ([`trampoline`]); a small runtime library
-//! (`runtime.cpp`) runs a launch's blocks one after another, every CUDA
-//! thread of a block as a fiber on the launching OS thread.
+//! argument array into a call ([`trampoline`]), and dynamic shared memory
+//! declarations are pointed at a per-launch buffer ([`source`]); a small
+//! runtime library (`runtime.cpp`) runs a launch's blocks one after
+//! another, every CUDA thread of a block as a fiber on the launching OS
+//! thread. Launches from different OS threads run concurrently and share
+//! nothing but the loaded code.
 //!
 //! Differences from a GPU, all on the strict side where it matters:
 //! * launches are synchronous; `synchronize` has nothing to wait for;
@@ -34,6 +37,7 @@
 pub mod build;
 pub mod memory;
 mod module;
+pub mod source;
 pub mod trampoline;
 
 use crate::backend::{Backend, DeviceInfo, DeviceMemory, DevicePtr, Module};

@@ -7,6 +7,7 @@
 
 use super::build::{fnv1a64, Compiler};
 use super::memory::HostMemory;
+use super::source::{module_text, SHIM};
 use super::trampoline::{self, Signature};
 use crate::backend::{KernelArg, LaunchConfig, Module};
 use crate::error::{Error, Result};
@@ -17,8 +18,6 @@ use std::ffi::{c_char, c_int, c_void, CStr};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// The header placed before every module and the runtime.
-pub const SHIM: &str = include_str!("shim.hpp");
 const RUNTIME: &str = include_str!("runtime.cpp");
 
 /// Most threads per block, as on every CUDA GPU since Fermi.
@@ -71,9 +70,9 @@ pub struct LoadedModule {
 
 impl LoadedModule {
     fn open(compiler: &Compiler, source: &KernelSource) -> Result<LoadedModule> {
-        let sigs = trampoline::parse_kernels(&source.source)
-            .map_err(|e| Error::Emulator(format!("module '{}': {e}", source.module)))?;
-        let text = module_text(source, &sigs);
+        let bad_source = |e: String| Error::Emulator(format!("module '{}': {e}", source.module));
+        let sigs = trampoline::parse_kernels(&source.source).map_err(bad_source)?;
+        let text = module_text(source, &sigs).map_err(bad_source)?;
         let lib = build_and_open(compiler, &source.module, &text, RTLD_NOW | RTLD_LOCAL)?;
         let missing = |sym: &str, e: libloading::Error| {
             Error::Emulator(format!("module '{}' lacks {sym}: {e}", source.module))
@@ -104,17 +103,6 @@ impl LoadedModule {
             _lib: lib,
         })
     }
-}
-
-/// The full C++ text of a module: shim, kernel source, trampolines. The
-/// `#line` keeps compiler messages pointing at the kernel source's lines.
-fn module_text(source: &KernelSource, sigs: &[Signature]) -> String {
-    format!(
-        "{SHIM}\n#line 1 \"{}.cu\"\n{}\n{}",
-        source.module,
-        source.source,
-        trampoline::trampolines(sigs)
-    )
 }
 
 /// A module once loaded; locked while it builds.

@@ -318,7 +318,8 @@ FT_EMU_API int ft_emu_launch(void (*entry)(void**), void** params, unsigned int 
         fail(l, "could not allocate fiber stacks for %u threads", block);
     } else if (shared_bytes > r.shared_capacity) {
         void* p = nullptr;
-        if (posix_memalign(&p, 16, shared_bytes) != 0) {
+        // Aligned beyond any type's needs (CUDA guarantees at least 16).
+        if (posix_memalign(&p, 128, shared_bytes) != 0) {
             fail(l, "could not allocate %u bytes of dynamic shared memory", shared_bytes);
         } else {
             free(r.shared);

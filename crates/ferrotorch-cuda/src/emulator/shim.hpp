@@ -54,7 +54,8 @@ FT_EMU_API extern __thread ft_emu_uint3 ft_emu_thread_idx;
 FT_EMU_API extern __thread ft_emu_uint3 ft_emu_block_idx;
 FT_EMU_API extern __thread ft_emu_uint3 ft_emu_block_dim;
 FT_EMU_API extern __thread ft_emu_uint3 ft_emu_grid_dim;
-// The launch's dynamic shared memory (`shared_mem_bytes`, 16-byte aligned).
+// The launch's dynamic shared memory (`shared_mem_bytes`, 128-byte
+// aligned); `extern __shared__ T name[];` is rewritten to point here.
 FT_EMU_API extern __thread unsigned char* ft_emu_dynamic_shared;
 
 // Runtime entry points used by the intrinsics below (runtime.cpp).
