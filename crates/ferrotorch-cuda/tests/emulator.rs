@@ -784,7 +784,7 @@ fn warp_intrinsics_barriers_and_atomics() {
         .load_module(&custom(
             "intrinsics",
             r#"
-extern "C" __global__ void k(int* out, unsigned int* ballots, int* counters) {
+extern "C" __global__ void k(int* out, unsigned int* ballots, int* counters, float* fcounter) {
     const int t = blockIdx.x * blockDim.x + threadIdx.x;
     const int lane = threadIdx.x & 31;
     int v = threadIdx.x;
@@ -797,6 +797,8 @@ extern "C" __global__ void k(int* out, unsigned int* ballots, int* counters) {
     if (lane == 0) ballots[t / 32] = b;
     atomicAdd(&counters[0], 1);
     atomicMax(&counters[1], t);
+    atomicAdd(fcounter, 0.5f);
+    atomicCAS(&counters[3], 0, t + 1);  // only the first thread to get here succeeds
     const int c = __syncthreads_count(threadIdx.x < 10);
     if (threadIdx.x == 0) atomicAdd(&counters[2], c);
 }
@@ -805,10 +807,11 @@ extern "C" __global__ void k(int* out, unsigned int* ballots, int* counters) {
         .unwrap();
     let (grid, block) = (3usize, 64usize);
     let n = grid * block;
-    let (out, ballots, counters) = (
+    let (out, ballots, counters, fcounter) = (
         alloc::<i32>(&d, 4 * n),
         alloc::<u32>(&d, n / 32),
-        upload(&d, &[0i32; 3]),
+        upload(&d, &[0i32; 4]),
+        upload(&d, &[0f32]),
     );
     let cfg = LaunchConfig {
         grid: grid as u32,
@@ -819,6 +822,7 @@ extern "C" __global__ void k(int* out, unsigned int* ballots, int* counters) {
         KernelArg::Ptr(out),
         KernelArg::Ptr(ballots),
         KernelArg::Ptr(counters),
+        KernelArg::Ptr(fcounter),
     ];
     m.launch("k", cfg, &args).unwrap();
     let got = download::<i32>(&d, out, 4 * n);
@@ -840,10 +844,10 @@ extern "C" __global__ void k(int* out, unsigned int* ballots, int* counters) {
         download::<u32>(&d, ballots, n / 32),
         vec![0xaaaa_aaaa; n / 32]
     );
-    assert_eq!(
-        download::<i32>(&d, counters, 3),
-        [n as i32, n as i32 - 1, 10 * grid as i32]
-    );
+    let c = download::<i32>(&d, counters, 4);
+    assert_eq!(c[..3], [n as i32, n as i32 - 1, 10 * grid as i32]);
+    assert!((1..=n as i32).contains(&c[3]), "{c:?}");
+    assert_eq!(download::<f32>(&d, fcounter, 1), [n as f32 * 0.5]);
 }
 
 #[test]

@@ -215,20 +215,31 @@ FT_EMU_MINMAX(double)
 #undef FT_EMU_MINMAX
 
 // ---- Atomics ---------------------------------------------------------------
-// Plain read-modify-write: one OS thread runs a whole launch and fibers
-// switch only at barriers, so nothing can interleave inside these.
-template <typename T, typename V> static inline T atomicAdd(T* p, V v) { T old = *p; *p = (T)(old + (T)v); return old; }
-template <typename T, typename V> static inline T atomicSub(T* p, V v) { T old = *p; *p = (T)(old - (T)v); return old; }
-template <typename T, typename V> static inline T atomicExch(T* p, V v) { T old = *p; *p = (T)v; return old; }
-template <typename T, typename V> static inline T atomicMax(T* p, V v) { T old = *p; if (old < (T)v) *p = (T)v; return old; }
-template <typename T, typename V> static inline T atomicMin(T* p, V v) { T old = *p; if ((T)v < old) *p = (T)v; return old; }
-template <typename T, typename V> static inline T atomicAnd(T* p, V v) { T old = *p; *p = old & (T)v; return old; }
-template <typename T, typename V> static inline T atomicOr(T* p, V v) { T old = *p; *p = old | (T)v; return old; }
-template <typename T, typename V> static inline T atomicXor(T* p, V v) { T old = *p; *p = old ^ (T)v; return old; }
-template <typename T, typename C, typename V> static inline T atomicCAS(T* p, C compare, V v) {
-    T old = *p;
-    if (old == (T)compare) *p = (T)v;
+// Within a launch fibers switch only at barriers, so plain read-modify-write
+// would do; real atomics keep kernels launched at once from different OS
+// threads on the same memory (as two CUDA streams may be) correct too.
+// Compare-and-swap on the bytes works for every type, floats included.
+template <typename T, typename F> static inline T ft_emu_atomic(T* p, F f) {
+    T old, next;
+    __atomic_load(p, &old, __ATOMIC_RELAXED);
+    do {
+        next = f(old);
+    } while (!__atomic_compare_exchange(p, &old, &next, true, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
     return old;
+}
+template <typename T, typename V> static inline T atomicAdd(T* p, V v) { return ft_emu_atomic(p, [&](T o) { return (T)(o + (T)v); }); }
+template <typename T, typename V> static inline T atomicSub(T* p, V v) { return ft_emu_atomic(p, [&](T o) { return (T)(o - (T)v); }); }
+template <typename T, typename V> static inline T atomicExch(T* p, V v) { return ft_emu_atomic(p, [&](T) { return (T)v; }); }
+template <typename T, typename V> static inline T atomicMax(T* p, V v) { return ft_emu_atomic(p, [&](T o) { return o < (T)v ? (T)v : o; }); }
+template <typename T, typename V> static inline T atomicMin(T* p, V v) { return ft_emu_atomic(p, [&](T o) { return (T)v < o ? (T)v : o; }); }
+template <typename T, typename V> static inline T atomicAnd(T* p, V v) { return ft_emu_atomic(p, [&](T o) { return (T)(o & (T)v); }); }
+template <typename T, typename V> static inline T atomicOr(T* p, V v) { return ft_emu_atomic(p, [&](T o) { return (T)(o | (T)v); }); }
+template <typename T, typename V> static inline T atomicXor(T* p, V v) { return ft_emu_atomic(p, [&](T o) { return (T)(o ^ (T)v); }); }
+template <typename T, typename C, typename V> static inline T atomicCAS(T* p, C compare, V v) {
+    T expected = (T)compare, desired = (T)v;
+    // On failure `expected` becomes the current value: the old value either way.
+    __atomic_compare_exchange(p, &expected, &desired, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return expected;
 }
 
 // ---- Launch trampolines -----------------------------------------------------
