@@ -7,7 +7,6 @@
 use crate::allocator::{Block, CachingAllocator, MemoryStats};
 use crate::backend::{Backend, DeviceInfo, DevicePtr, Gemm, KernelArg, LaunchConfig, Module};
 use crate::driver::DriverDevice;
-use crate::emulator::EmulatedDevice;
 use crate::error::{Error, Result};
 use crate::kernels::KernelSource;
 use crate::runtime::{check_device, emulator_memory};
@@ -57,8 +56,9 @@ pub fn device(index: usize) -> Result<Arc<CudaDevice>> {
 impl CudaDevice {
     fn open(index: usize) -> Result<CudaDevice> {
         let backend: Arc<dyn Backend> = match emulator_memory() {
-            Some(capacity) => Arc::new(EmulatedDevice::new(capacity)?),
-            None => Arc::new(DriverDevice::new(index)?),
+            #[cfg(unix)]
+            Some(capacity) => Arc::new(crate::emulator::EmulatedDevice::new(capacity)?),
+            _ => Arc::new(DriverDevice::new(index)?),
         };
         Ok(CudaDevice {
             index,
