@@ -18,3 +18,8 @@ fi
 cargo test --release --workspace --exclude ferrotorch-python
 # tests/ has no __init__.py, so the installed package (not python/) is imported.
 "$PYTHON" -m pytest tests -q -p no:cacheprovider
+# Again with the host emulator of the CUDA backend standing in for a GPU
+# (FERROTORCH_CUDA_EMULATOR, needs a C++ compiler): every `device`-
+# parametrised test and tests/test_cuda_tensors.py then run their CUDA case,
+# through the same kernels, allocator and dispatch a GPU uses.
+FERROTORCH_CUDA_EMULATOR=1 "$PYTHON" -m pytest tests -q -p no:cacheprovider

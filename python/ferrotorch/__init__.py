@@ -51,6 +51,7 @@ from . import autograd
 from . import cuda
 from .cuda import OutOfMemoryError
 from . import backends
+import builtins as _builtins
 from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .autograd import is_grad_enabled, is_inference_mode_enabled
 
@@ -61,7 +62,7 @@ def manual_seed(seed):
     r"""Seeds the CPU generator and every CUDA device's generator; returns the
     default (CPU) :class:`Generator`, as in PyTorch."""
     g = _C.manual_seed(seed)
-    cuda.manual_seed_all(int(seed))
+    cuda.manual_seed_all(_builtins.int(seed))
     return g
 
 

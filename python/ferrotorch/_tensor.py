@@ -337,8 +337,8 @@ def type_as(self: Tensor, other: Tensor) -> Tensor:
 
 @_method
 def cpu(self: Tensor, memory_format=None) -> Tensor:
-    r"""A copy in host memory; self when already there (every tensor, for now)."""
-    return self
+    r"""A copy in host memory; self when already there."""
+    return self.to("cpu")
 
 
 Tensor.is_cpu = property(lambda self: self.device.type == "cpu")

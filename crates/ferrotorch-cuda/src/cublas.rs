@@ -59,7 +59,10 @@ fn transposed_operand(x: &Matrix, rows: usize, cols: usize) -> Result<(cublasOpe
     } else {
         Err(Error::Launch {
             kernel: "cublasGemmStridedBatchedEx".into(),
-            message: format!("operand with strides ({}, {}) has no unit stride", x.row_stride, x.col_stride),
+            message: format!(
+                "operand with strides ({}, {}) has no unit stride",
+                x.row_stride, x.col_stride
+            ),
         })
     }
 }
@@ -74,11 +77,26 @@ fn too_big() -> Error {
 /// Queues `g` on the handle's stream.
 pub(crate) fn gemm(h: &Handle, g: &Gemm) -> Result<()> {
     let (data, compute) = match g.dtype {
-        DType::F32 if g.allow_tf32 => (cudaDataType::CUDA_R_32F, cublasComputeType_t::CUBLAS_COMPUTE_32F_FAST_TF32),
-        DType::F32 => (cudaDataType::CUDA_R_32F, cublasComputeType_t::CUBLAS_COMPUTE_32F),
-        DType::F64 => (cudaDataType::CUDA_R_64F, cublasComputeType_t::CUBLAS_COMPUTE_64F),
-        DType::F16 => (cudaDataType::CUDA_R_16F, cublasComputeType_t::CUBLAS_COMPUTE_32F),
-        DType::BF16 => (cudaDataType::CUDA_R_16BF, cublasComputeType_t::CUBLAS_COMPUTE_32F),
+        DType::F32 if g.allow_tf32 => (
+            cudaDataType::CUDA_R_32F,
+            cublasComputeType_t::CUBLAS_COMPUTE_32F_FAST_TF32,
+        ),
+        DType::F32 => (
+            cudaDataType::CUDA_R_32F,
+            cublasComputeType_t::CUBLAS_COMPUTE_32F,
+        ),
+        DType::F64 => (
+            cudaDataType::CUDA_R_64F,
+            cublasComputeType_t::CUBLAS_COMPUTE_64F,
+        ),
+        DType::F16 => (
+            cudaDataType::CUDA_R_16F,
+            cublasComputeType_t::CUBLAS_COMPUTE_32F,
+        ),
+        DType::BF16 => (
+            cudaDataType::CUDA_R_16BF,
+            cublasComputeType_t::CUBLAS_COMPUTE_32F,
+        ),
         other => {
             return Err(Error::Launch {
                 kernel: "cublasGemmStridedBatchedEx".into(),

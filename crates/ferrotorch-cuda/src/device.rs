@@ -123,7 +123,11 @@ impl CudaDevice {
     }
 
     /// Module `name`, built by `source` and loaded at its first use.
-    pub fn module(&self, name: &str, source: impl FnOnce() -> KernelSource) -> Result<Arc<dyn Module>> {
+    pub fn module(
+        &self,
+        name: &str,
+        source: impl FnOnce() -> KernelSource,
+    ) -> Result<Arc<dyn Module>> {
         let mut modules = self.modules.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(m) = modules.get(name) {
             return Ok(m.clone());
@@ -182,7 +186,13 @@ impl CudaDevice {
     /// One block per row (kernels grid-stride over rows beyond the grid).
     pub fn rows_config(&self, rows: usize, row_len: usize) -> LaunchConfig {
         // Short rows waste most of a 256-thread block; 32 is a warp.
-        let block = if row_len <= 64 { 32 } else if row_len <= 1024 { 128 } else { 256 };
+        let block = if row_len <= 64 {
+            32
+        } else if row_len <= 1024 {
+            128
+        } else {
+            256
+        };
         LaunchConfig {
             grid: rows.clamp(1, 65_535) as u32,
             block,

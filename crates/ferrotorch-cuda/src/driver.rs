@@ -209,7 +209,9 @@ impl Module for DriverModule {
             message,
         };
         if cfg.grid == 0 || cfg.block == 0 || cfg.block > 1024 {
-            return Err(launch_error(format!("invalid launch configuration {cfg:?}")));
+            return Err(launch_error(format!(
+                "invalid launch configuration {cfg:?}"
+            )));
         }
         let f = {
             let mut functions = self.functions.lock().unwrap_or_else(|p| p.into_inner());

@@ -47,15 +47,15 @@ pub mod libs;
 pub mod philox;
 pub mod runtime;
 
+pub use allocator::MemoryStats;
+pub use backend::{DeviceInfo, DevicePtr, Gemm, KernelArg, LaunchConfig, Matrix};
+pub use buffer::CudaBuffer;
 pub use compile::{compile, compile_for};
+pub use device::{device, opened, CudaDevice};
 #[cfg(unix)]
 pub use emulator::EmulatedDevice;
 pub use error::{format_bytes, Error, Result};
 pub use libs::{add_library_dir, CudaLib, LIB_PATH_ENV};
-pub use backend::{DeviceInfo, DevicePtr, Gemm, KernelArg, LaunchConfig, Matrix};
-pub use buffer::CudaBuffer;
-pub use allocator::MemoryStats;
-pub use device::{device, opened, CudaDevice};
 pub use runtime::{
     check_device, current_device, device_count, emulator_memory, is_available, is_emulated,
     nvrtc_available, set_device, EMULATOR_ENV,

@@ -38,7 +38,12 @@ pub fn philox4x32_10(counter: [u32; 4], key: [u32; 2]) -> [u32; 4] {
 /// with `seed` (the layout the kernels use).
 pub fn draw(seed: u64, offset: u64, index: u64) -> [u32; 4] {
     philox4x32_10(
-        [index as u32, (index >> 32) as u32, offset as u32, (offset >> 32) as u32],
+        [
+            index as u32,
+            (index >> 32) as u32,
+            offset as u32,
+            (offset >> 32) as u32,
+        ],
         [seed as u32, (seed >> 32) as u32],
     )
 }

@@ -600,8 +600,15 @@ fn sum_rows<T: Pod, O: Pod>(
         KernelArg::Ptr(x),
         KernelArg::Ptr(out),
     ];
-    m.launch(&reduce::sum_rows_kernel(dt), rows_cfg(rows, 256), &args)
-        .unwrap();
+    // One reduction module per input dtype.
+    let _ = m;
+    let m = d.load_module(&reduce::reduce_module(dt)).unwrap();
+    m.launch(
+        &reduce::fold_kernel("sum", dt, true),
+        rows_cfg(rows, 256),
+        &args,
+    )
+    .unwrap();
     download(d, out, rows)
 }
 
@@ -620,8 +627,10 @@ fn sum_middle<T: Pod, O: Pod>(
         KernelArg::Ptr(x),
         KernelArg::Ptr(out),
     ];
+    let _ = m;
+    let m = d.load_module(&reduce::reduce_module(dt)).unwrap();
     m.launch(
-        &reduce::sum_middle_kernel(dt),
+        &reduce::fold_kernel("sum", dt, false),
         elementwise_cfg(outer * inner),
         &args,
     )
@@ -643,7 +652,7 @@ fn middle_ref(xs: &[i64], [outer, r, inner]: [usize; 3]) -> Vec<i64> {
 #[test]
 fn sums_of_rows_and_middles_including_bool_and_i8_to_int64() {
     let d = device();
-    let m = d.load_module(&reduce::reduce_module()).unwrap();
+    let m = d.load_module(&reduce::reduce_module(DType::F32)).unwrap();
     let (rows, n) = (5, 1001);
     let xs = uniform(3, rows * n, -1.0, 1.0);
     let want: Vec<f64> = xs.chunks(n).map(|r| r.iter().sum()).collect();
@@ -965,7 +974,7 @@ fn bad_launches_are_errors() {
 fn concurrent_launches_from_several_threads_are_independent() {
     let d = device();
     let m = d.load_module(&softmax::softmax_module()).unwrap();
-    let r = d.load_module(&reduce::reduce_module()).unwrap();
+    let r = d.load_module(&reduce::reduce_module(DType::F32)).unwrap();
     std::thread::scope(|s| {
         for t in 0..4u64 {
             let (d, m, r) = (&d, &m, &r);

@@ -61,7 +61,9 @@ fn _cuda_check_device(index: usize) -> PyResult<()> {
 #[pyfunction]
 fn _cuda_memory_stats(py: Python<'_>, index: usize) -> PyResult<Bound<'_, pyo3::types::PyDict>> {
     cuda::check_device(index).map_err(err)?;
-    let s = cuda::opened(index).map(|d| d.memory_stats()).unwrap_or_default();
+    let s = cuda::opened(index)
+        .map(|d| d.memory_stats())
+        .unwrap_or_default();
     let d = pyo3::types::PyDict::new(py);
     d.set_item("allocated_bytes.all.current", s.allocated_bytes)?;
     d.set_item("allocated_bytes.all.peak", s.peak_allocated_bytes)?;
@@ -115,14 +117,22 @@ fn _cuda_synchronize(py: Python<'_>, index: usize) -> PyResult<()> {
 fn _cuda_device_properties(index: usize) -> PyResult<(String, usize, u32, u32, u32)> {
     let d = cuda::device(index).map_err(err)?;
     let i = d.info();
-    Ok((i.name.clone(), i.total_memory, i.multi_processor_count, i.major, i.minor))
+    Ok((
+        i.name.clone(),
+        i.total_memory,
+        i.multi_processor_count,
+        i.major,
+        i.minor,
+    ))
 }
 
 /// (free, total) bytes of device `index`.
 #[catch_panics]
 #[pyfunction]
 fn _cuda_mem_get_info(index: usize) -> PyResult<(usize, usize)> {
-    cuda::device(index).and_then(|d| d.mem_get_info()).map_err(err)
+    cuda::device(index)
+        .and_then(|d| d.mem_get_info())
+        .map_err(err)
 }
 
 /// A random tensor on CUDA device `index`: `kind` is "uniform", "normal"

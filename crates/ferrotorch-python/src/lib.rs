@@ -23,7 +23,10 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _C(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
-    m.add("OutOfMemoryError", m.py().get_type::<errors::OutOfMemoryError>())?;
+    m.add(
+        "OutOfMemoryError",
+        m.py().get_type::<errors::OutOfMemoryError>(),
+    )?;
     m.add_class::<tensor::PyTensor>()?;
     m.add_class::<dtype::PyDType>()?;
     m.add_class::<device::PyDevice>()?;

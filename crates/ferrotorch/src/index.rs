@@ -431,7 +431,7 @@ fn index_put_forward(
 ) -> Result<()> {
     let value = match value {
         Operand::Tensor(v) => v.clone(),
-        Operand::Scalar(s) => Tensor::scalar(s, t.dtype()),
+        Operand::Scalar(s) => Tensor::scalar_on(s, t.dtype(), t.device())?,
     };
     let value = masked_fill_value(t, idx, value)?;
     match plan(t, idx, warn)? {

@@ -32,10 +32,10 @@ pub use ferrotorch_core::{
 };
 /// The CUDA backend: devices, memory, kernels.
 pub use ferrotorch_cuda as cuda;
-pub use scalar::Scalar;
-pub use storage::Storage;
 pub use gpu::linalg::{allow_tf32, set_allow_tf32};
-pub use gpu::{common_device, device_mismatch};
 /// Random tensors on CUDA devices (Philox).
 pub use gpu::random as cuda_random;
+pub use gpu::{common_device, device_mismatch};
+pub use scalar::Scalar;
+pub use storage::Storage;
 pub use tensor::{Tensor, TensorImpl};

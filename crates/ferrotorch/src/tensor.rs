@@ -954,11 +954,7 @@ impl Tensor {
         if dtype == self.dtype() {
             return Ok(self.clone());
         }
-        self.shape_op(
-            "ToCopyBackward0",
-            || Inverse::Cast,
-            || self.copy_as(dtype),
-        )
+        self.shape_op("ToCopyBackward0", || Inverse::Cast, || self.copy_as(dtype))
     }
 
     /// Writes `src` (broadcast to this shape, converted to this dtype) into this
@@ -1015,6 +1011,8 @@ impl Tensor {
         }
         // Checked on `src` as given, before broadcasting (as PyTorch does).
         self.check_no_partial_overlap(src)?;
+        // CPU 0-dim sources go with any device; the check sees `src` as given.
+        crate::gpu::common_device(&[self, src])?;
         let src = src.broadcast_to(self.shape()).map_err(|_| {
             Error::Runtime(format!(
                 "The size of tensor a ({}) must match the size of tensor b ({}) at non-singleton dimension",
@@ -1030,10 +1028,11 @@ impl Tensor {
             src
         };
         if self.device() != Device::Cpu || src.device() != Device::Cpu {
-            let src = match crate::gpu::common_device(&[self, &src])? {
-                _ if src.device() == self.device() => src,
+            let src = if src.device() == self.device() {
+                src
+            } else {
                 // A CPU scalar written into a CUDA tensor.
-                _ => src.to_device(self.device())?.broadcast_to(self.shape())?,
+                src.to_device(self.device())?.broadcast_to(self.shape())?
             };
             crate::gpu::elementwise::copy_into(self, &src)?;
             self.storage().bump_version();
@@ -1091,7 +1090,7 @@ pub(crate) fn storage_bytes(t: &Tensor) -> &[u8] {
     with_dtype!(t.dtype(), T => {
         let s = t.data::<T>();
         // SAFETY: plain old data viewed as bytes, same lifetime.
-        unsafe { std::slice::from_raw_parts(s.as_ptr() as *const u8, std::mem::size_of_val(s)) }
+        unsafe { std::slice::from_raw_parts(s.as_ptr().cast::<u8>(), std::mem::size_of_val(s)) }
     })
 }
 
@@ -1104,7 +1103,7 @@ pub(crate) fn from_bytes(bytes: Vec<u8>, shape: &[usize], dtype: DType) -> Resul
         // SAFETY: `v` holds exactly `bytes.len()` bytes; every bit pattern
         // read from a tensor of this dtype is a valid value of it.
         unsafe {
-            std::ptr::copy_nonoverlapping(bytes.as_ptr(), v.as_mut_ptr() as *mut u8, bytes.len())
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), v.as_mut_ptr().cast::<u8>(), bytes.len())
         };
         Tensor::from_vec(v, shape)
     })

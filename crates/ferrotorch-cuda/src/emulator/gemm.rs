@@ -12,7 +12,8 @@ fn span(x: &Matrix, batch: usize, rows: usize, cols: usize, size: usize) -> usiz
     if batch == 0 || rows == 0 || cols == 0 {
         return 0;
     }
-    ((batch - 1) * x.batch_stride + (rows - 1) * x.row_stride + (cols - 1) * x.col_stride + 1) * size
+    ((batch - 1) * x.batch_stride + (rows - 1) * x.row_stride + (cols - 1) * x.col_stride + 1)
+        * size
 }
 
 /// float32 with the mantissa cut to TF32's 10 bits (round to nearest).
@@ -57,8 +58,14 @@ fn product<T: Elem>(g: &Gemm) {
                 let mut s64 = 0.0f64;
                 let mut s32 = 0.0f32;
                 for k in 0..g.k {
-                    let x = T::load(a, bi * g.a.batch_stride + i * g.a.row_stride + k * g.a.col_stride);
-                    let y = T::load(b, bi * g.b.batch_stride + k * g.b.row_stride + j * g.b.col_stride);
+                    let x = T::load(
+                        a,
+                        bi * g.a.batch_stride + i * g.a.row_stride + k * g.a.col_stride,
+                    );
+                    let y = T::load(
+                        b,
+                        bi * g.b.batch_stride + k * g.b.row_stride + j * g.b.col_stride,
+                    );
                     if wide {
                         s64 += x * y;
                     } else if g.allow_tf32 {
@@ -77,8 +84,16 @@ fn product<T: Elem>(g: &Gemm) {
 /// Runs `g` after checking every operand lies inside live allocations.
 pub(super) fn run(memory: &HostMemory, g: &Gemm) -> Result<()> {
     let size = g.dtype.size();
-    memory.check_range(g.a.ptr, span(&g.a, g.batch, g.m, g.k, size), "gemm operand a")?;
-    memory.check_range(g.b.ptr, span(&g.b, g.batch, g.k, g.n, size), "gemm operand b")?;
+    memory.check_range(
+        g.a.ptr,
+        span(&g.a, g.batch, g.m, g.k, size),
+        "gemm operand a",
+    )?;
+    memory.check_range(
+        g.b.ptr,
+        span(&g.b, g.batch, g.k, g.n, size),
+        "gemm operand b",
+    )?;
     memory.check_range(g.c, g.batch * g.m * g.n * size, "gemm output")?;
     match g.dtype {
         DType::F32 => product::<f32>(g),

@@ -9,7 +9,14 @@ use ferrotorch_core::DType;
 use std::fmt::Write;
 
 /// The dtypes with a kernel here.
-pub const DTYPES: [DType; 6] = [DType::I64, DType::I32, DType::I16, DType::I8, DType::U8, DType::Bool];
+pub const DTYPES: [DType; 6] = [
+    DType::I64,
+    DType::I32,
+    DType::I16,
+    DType::I8,
+    DType::U8,
+    DType::Bool,
+];
 
 /// Kernel name of the product for `dt`.
 pub fn matmul_kernel(dt: DType) -> String {
@@ -17,17 +24,19 @@ pub fn matmul_kernel(dt: DType) -> String {
 }
 
 const TEMPLATE: &str = r#"
-// out[b, i, j] = sum_k a[b, i, k] * b[b, k, j]; `la`/`lb` are the 3-D
-// layouts of the operands (batch broadcast with stride 0).
+// out[b, i, j] = sum_k a[b, i, k] * b[b, k, j]; operands are given by
+// their first element and (batch, row, column) element strides (batch
+// broadcast with stride 0).
 template <typename T>
 __device__ __forceinline__ void ft_matmul(long long batch, long long m, long long n, long long k,
-                                          const T* a, FtLayout la, const T* b, FtLayout lb, T* out) {
+                                          const T* a, long long ab, long long ar, long long ac,
+                                          const T* b, long long bb, long long br, long long bc, T* out) {
     FT_FOR_EACH(i, batch * m * n) {
         const long long bi = i / (m * n), r = (i / n) % m, c = i % n;
         long long s = 0;
         for (long long j = 0; j < k; ++j) {
-            const long long x = (long long)a[la.offset + bi * la.stride[0] + r * la.stride[1] + j * la.stride[2]];
-            const long long y = (long long)b[lb.offset + bi * lb.stride[0] + j * lb.stride[1] + c * lb.stride[2]];
+            const long long x = (long long)a[bi * ab + r * ar + j * ac];
+            const long long y = (long long)b[bi * bb + j * br + c * bc];
             s = (long long)((unsigned long long)s + (unsigned long long)x * (unsigned long long)y);
         }
         out[i] = (T)s;
@@ -44,7 +53,7 @@ pub fn linalg_module() -> KernelSource {
         let t = ctype(dt);
         let _ = writeln!(
             s,
-            "extern \"C\" __global__ void {}(long long batch, long long m, long long n, long long k, const {t}* a, FtLayout la, const {t}* b, FtLayout lb, {t}* out) {{ ft_matmul<{t}>(batch, m, n, k, a, la, b, lb, out); }}",
+            "extern \"C\" __global__ void {}(long long batch, long long m, long long n, long long k, const {t}* a, long long ab, long long ar, long long ac, const {t}* b, long long bb, long long br, long long bc, {t}* out) {{ ft_matmul<{t}>(batch, m, n, k, a, ab, ar, ac, b, bb, br, bc, out); }}",
             matmul_kernel(dt)
         );
     }

@@ -11,8 +11,8 @@ pub mod elementwise;
 pub mod index;
 pub mod layout;
 pub mod linalg;
-pub mod random;
 mod prelude;
+pub mod random;
 pub mod reduce;
 pub mod softmax;
 

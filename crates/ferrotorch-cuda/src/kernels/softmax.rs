@@ -60,7 +60,11 @@ pub fn softmax_module() -> KernelSource {
 
 /// Kernel name of the running sum (`prod`: product) along rows for `dt`.
 pub fn scan_kernel(dt: DType, prod: bool) -> String {
-    format!("{}_rows_{}", if prod { "cumprod" } else { "cumsum" }, suffix(dt))
+    format!(
+        "{}_rows_{}",
+        if prod { "cumprod" } else { "cumsum" },
+        suffix(dt)
+    )
 }
 
 const SCAN_TEMPLATE: &str = r#"

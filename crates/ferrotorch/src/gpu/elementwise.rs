@@ -4,10 +4,10 @@
 
 use super::{base, count, device_of, empty, first, layout_arg};
 use crate::{DType, Element, Result, Scalar, Tensor};
+use ferrotorch_core::Layout;
 use ferrotorch_cuda::kernels::dtypes::suffix;
 use ferrotorch_cuda::kernels::elementwise as k;
 use ferrotorch_cuda::KernelArg;
-use ferrotorch_core::Layout;
 
 /// A scalar as the kernel argument of element type `dtype`.
 pub(crate) fn scalar_arg(value: Scalar, dtype: DType) -> KernelArg {
@@ -78,7 +78,12 @@ pub(crate) fn fill(dst: &Tensor, value: Scalar) -> Result<()> {
     let module = dev.module(&format!("copy_{}", suffix(dt)), || k::copy_module(dt))?;
     let v = scalar_arg(value, dt);
     if dst.is_contiguous() {
-        dev.launch_elementwise(&module, &k::fill_kernel(dt, true), n, &[count(n), first(dst), v])?;
+        dev.launch_elementwise(
+            &module,
+            &k::fill_kernel(dt, true),
+            n,
+            &[count(n), first(dst), v],
+        )?;
     } else {
         dev.launch_elementwise(
             &module,
@@ -106,14 +111,25 @@ pub(crate) fn unary(op: &str, x: &Tensor, out: DType) -> Result<Tensor> {
     let n = x.numel();
     let module = dev.module(&format!("unary_{}", suffix(dt)), || k::unary_module(dt))?;
     if x.is_contiguous() {
-        dev.launch_elementwise(&module, &k::op_kernel(op, dt, true), n, &[count(n), first(x), first(&result)])?;
+        dev.launch_elementwise(
+            &module,
+            &k::op_kernel(op, dt, true),
+            n,
+            &[count(n), first(x), first(&result)],
+        )?;
     } else {
         let lo = Layout::contiguous(x.shape());
         dev.launch_elementwise(
             &module,
             &k::op_kernel(op, dt, false),
             n,
-            &[count(n), base(x), layout_arg(x.layout())?, first(&result), layout_arg(&lo)?],
+            &[
+                count(n),
+                base(x),
+                layout_arg(x.layout())?,
+                first(&result),
+                layout_arg(&lo)?,
+            ],
         )?;
     }
     Ok(result)
@@ -138,14 +154,27 @@ pub(crate) fn binary(
     if la.is_contiguous() && lb.is_contiguous() {
         let pa = KernelArg::Ptr(super::buffer(a).ptr() + (la.offset * dt.size()) as u64);
         let pb = KernelArg::Ptr(super::buffer(b).ptr() + (lb.offset * dt.size()) as u64);
-        dev.launch_elementwise(&module, &k::op_kernel(op, dt, true), n, &[count(n), pa, pb, first(&result)])?;
+        dev.launch_elementwise(
+            &module,
+            &k::op_kernel(op, dt, true),
+            n,
+            &[count(n), pa, pb, first(&result)],
+        )?;
     } else {
         let lo = Layout::contiguous(shape);
         dev.launch_elementwise(
             &module,
             &k::op_kernel(op, dt, false),
             n,
-            &[count(n), base(a), layout_arg(la)?, base(b), layout_arg(lb)?, first(&result), layout_arg(&lo)?],
+            &[
+                count(n),
+                base(a),
+                layout_arg(la)?,
+                base(b),
+                layout_arg(lb)?,
+                first(&result),
+                layout_arg(&lo)?,
+            ],
         )?;
     }
     Ok(result)

@@ -17,7 +17,14 @@ pub(crate) fn take(t: &Tensor, pos: &Tensor) -> Result<Tensor> {
         &module,
         &k::take_kernel(dt),
         n,
-        &[count(n), count(t.numel()), base(t), layout_arg(t.layout())?, first(&pos), first(&out)],
+        &[
+            count(n),
+            count(t.numel()),
+            base(t),
+            layout_arg(t.layout())?,
+            first(&pos),
+            first(&out),
+        ],
     )?;
     Ok(out)
 }
@@ -34,7 +41,13 @@ pub(crate) fn put_add(shape: &[usize], pos: &Tensor, src: &Tensor) -> Result<Ten
         &module,
         &k::put_add_kernel(acc, src.dtype()),
         n,
-        &[count(n), count(out.numel()), first(&pos), first(&src), first(&out)],
+        &[
+            count(n),
+            count(out.numel()),
+            first(&pos),
+            first(&src),
+            first(&out),
+        ],
     )?;
     out.to_dtype(src.dtype())
 }

@@ -1,7 +1,7 @@
 //! Batched matrix products of CUDA tensors: cuBLAS for floating dtypes
 //! (through the backend's `gemm`), a plain kernel for integers and bool.
 
-use super::{base, count, device_of, empty, layout_arg};
+use super::{count, device_of, empty};
 use crate::{DType, Result, Tensor};
 use ferrotorch_cuda::kernels::linalg as k;
 use ferrotorch_cuda::{Gemm, Matrix};
@@ -69,10 +69,14 @@ pub(crate) fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
             count(m),
             count(n),
             count(kk),
-            base(a),
-            layout_arg(a.layout())?,
-            base(b),
-            layout_arg(b.layout())?,
+            super::first(a),
+            count(a.strides()[0]),
+            count(a.strides()[1]),
+            count(a.strides()[2]),
+            super::first(b),
+            count(b.strides()[0]),
+            count(b.strides()[1]),
+            count(b.strides()[2]),
             super::first(&out),
         ],
     )?;

@@ -23,7 +23,10 @@ static STATES: Mutex<Vec<State>> = Mutex::new(Vec::new());
 fn next_draw(index: usize) -> (u64, u64) {
     let mut states = STATES.lock().unwrap_or_else(|p| p.into_inner());
     while states.len() <= index {
-        states.push(State { seed: DEFAULT_SEED, offset: 0 });
+        states.push(State {
+            seed: DEFAULT_SEED,
+            offset: 0,
+        });
     }
     let s = &mut states[index];
     let draw = (s.seed, s.offset);
@@ -35,7 +38,10 @@ fn next_draw(index: usize) -> (u64, u64) {
 pub fn manual_seed(index: usize, seed: u64) {
     let mut states = STATES.lock().unwrap_or_else(|p| p.into_inner());
     while states.len() <= index {
-        states.push(State { seed: DEFAULT_SEED, offset: 0 });
+        states.push(State {
+            seed: DEFAULT_SEED,
+            offset: 0,
+        });
     }
     states[index] = State { seed, offset: 0 };
 }
@@ -69,7 +75,11 @@ pub fn sample(index: usize, shape: &[usize], dtype: DType, dist: Distribution) -
         Distribution::Uniform | Distribution::Normal if !dtype.is_float() => {
             return Err(Error::Runtime(format!(
                 "\"{}\" not implemented for '{}'",
-                if dist == Distribution::Uniform { "check_uniform_bounds" } else { "normal_kernel_cuda" },
+                if dist == Distribution::Uniform {
+                    "check_uniform_bounds"
+                } else {
+                    "normal_kernel_cuda"
+                },
                 dtype.name()
             )))
         }
@@ -82,7 +92,9 @@ pub fn sample(index: usize, shape: &[usize], dtype: DType, dist: Distribution) -
                 )));
             }
             if dtype == DType::Bool {
-                return Err(Error::Runtime("\"random_from_to_kernel_cuda\" not implemented for 'Bool'".into()));
+                return Err(Error::Runtime(
+                    "\"random_from_to_kernel_cuda\" not implemented for 'Bool'".into(),
+                ));
             }
             args.push(KernelArg::I64(low));
             args.push(KernelArg::U64(high.wrapping_sub(low) as u64));

@@ -23,11 +23,20 @@ fn as_middle(t: &Tensor, mask: &[bool]) -> Result<(Tensor, usize, usize, usize)>
         }
     }
     // Kept dims first, reduced last, then one copy.
-    let mut order: Vec<i64> = (0..shape.len()).filter(|&d| !mask[d]).map(|d| d as i64).collect();
+    let mut order: Vec<i64> = (0..shape.len())
+        .filter(|&d| !mask[d])
+        .map(|d| d as i64)
+        .collect();
     order.extend((0..shape.len()).filter(|&d| mask[d]).map(|d| d as i64));
     let moved = t.permute(&order)?.contiguous();
-    let outer = (0..shape.len()).filter(|&d| !mask[d]).map(|d| shape[d]).product();
-    let r = (0..shape.len()).filter(|&d| mask[d]).map(|d| shape[d]).product();
+    let outer = (0..shape.len())
+        .filter(|&d| !mask[d])
+        .map(|d| shape[d])
+        .product();
+    let r = (0..shape.len())
+        .filter(|&d| mask[d])
+        .map(|d| shape[d])
+        .product();
     Ok((moved, outer, r, 1))
 }
 
@@ -49,7 +58,13 @@ pub(crate) fn fold(t: &Tensor, mask: &[bool], op: &str) -> Result<Tensor> {
     let (x, outer, r, inner) = as_middle(t, mask)?;
     let module = dev.module(&k::reduce_module_name(dt), || k::reduce_module(dt))?;
     if inner == 1 {
-        dev.launch_rows(&module, &k::fold_kernel(op, dt, true), outer, r, &[count(outer), count(r), first(&x), first(&out)])?;
+        dev.launch_rows(
+            &module,
+            &k::fold_kernel(op, dt, true),
+            outer,
+            r,
+            &[count(outer), count(r), first(&x), first(&out)],
+        )?;
     } else {
         dev.launch_elementwise(
             &module,
@@ -85,7 +100,14 @@ pub(crate) fn arg_extreme(t: &Tensor, mask: &[bool], max: bool) -> Result<(Tenso
             &module,
             &k::arg_kernel(max, dt, false),
             outer * inner,
-            &[count(outer), count(r), count(inner), first(&x), outs[0], outs[1]],
+            &[
+                count(outer),
+                count(r),
+                count(inner),
+                first(&x),
+                outs[0],
+                outs[1],
+            ],
         )?;
     }
     Ok((vals, idx))

@@ -236,9 +236,21 @@ pub(crate) fn binary_forward(a: Operand, b: Operand, op: BinaryOp) -> Result<Ten
     let la = ta.layout().broadcast_to(&shape)?;
     let lb = tb.layout().broadcast_to(&shape)?;
     if device != Device::Cpu {
-        let kernel_out = if op.is_comparison() { DType::Bool } else { compute };
-        return crate::gpu::elementwise::binary(op.kernel_name(), &ta, &la, &tb, &lb, &shape, kernel_out)?
-            .to_dtype(out_dtype);
+        let kernel_out = if op.is_comparison() {
+            DType::Bool
+        } else {
+            compute
+        };
+        return crate::gpu::elementwise::binary(
+            op.kernel_name(),
+            &ta,
+            &la,
+            &tb,
+            &lb,
+            &shape,
+            kernel_out,
+        )?
+        .to_dtype(out_dtype);
     }
     macro_rules! run {
         ($T:ty, $U:ty, $f:expr) => {{

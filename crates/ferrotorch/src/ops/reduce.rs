@@ -219,7 +219,11 @@ fn prod_forward(
     let shape = out_shape(&t, &mask, keepdim);
     if t.device() != Device::Cpu {
         let p = crate::gpu::reduce::fold(&t, &mask, "prod")?.reshape(&sizes(&shape))?;
-        return p.to_dtype(if t.dtype().is_float() { t.dtype() } else { dtype.unwrap_or(DType::I64) });
+        return p.to_dtype(if t.dtype().is_float() {
+            t.dtype()
+        } else {
+            dtype.unwrap_or(DType::I64)
+        });
     }
     if t.dtype().is_float() {
         let v: Vec<f64> = run_fold(&t, &mask, ProdF);

@@ -36,7 +36,12 @@ fn scanned(x: &Tensor, g: &Tensor, dim: i64) -> Result<Tensor> {
     // Products of everything before position k.
     let mut shape1 = x.shape().to_vec();
     shape1[d] = 1;
-    let mut before = vec![Tensor::full_on(&shape1, crate::Scalar::Int(1), x.dtype(), x.device())?];
+    let mut before = vec![Tensor::full_on(
+        &shape1,
+        crate::Scalar::Int(1),
+        x.dtype(),
+        x.device(),
+    )?];
     for k in 1..n {
         before.push(mul(&before[k - 1], &at(x, k - 1)?)?);
     }

@@ -160,7 +160,8 @@ pub(crate) fn clamp_recorded(
     let tx = Some(x).filter(|t| t.requires_grad());
     record(name, &[tx, tlo, thi], forward, |out| {
         let shape = out.shape();
-        let bools = |v: i64| Tensor::full_on(shape, crate::Scalar::Int(v), crate::DType::Bool, x.device());
+        let bools =
+            |v: i64| Tensor::full_on(shape, crate::Scalar::Int(v), crate::DType::Bool, x.device());
         let cmp = |b: Option<Operand>, op| match b {
             Some(b) => binary(x, b, op),
             None => bools(0),

@@ -15,8 +15,7 @@ struct ZeroBackward {
 
 impl Formula for ZeroBackward {
     fn backward(&self, _g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
-        self
-            .inputs
+        self.inputs
             .iter()
             .zip(needs)
             .map(|(m, &need)| match m {
