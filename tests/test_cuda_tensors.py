@@ -342,6 +342,87 @@ def test_cat_and_stack_match_cpu(name):
         torch.cat([a.cuda(), b])
 
 
+# ---------------------------------------------------------------- indexing
+
+
+@pytest.mark.parametrize("name", ["float32", "float16", "int64", "uint8", "bool"])
+def test_advanced_indexing_reads_match_cpu(name):
+    x = sample(name, (5, 6, 7))
+    i = torch.tensor([[4, 0], [-1, 2]])
+    j = torch.tensor([1, 4])
+    m = sample("bool", (5, 6))
+    for idx in [(i,), (slice(None), j), (i, slice(1, 4), j), (j, None, Ellipsis, j), (m,), (slice(None), m[0]),
+                (slice(None), torch.tensor([True, False, True, True, False, True])), (torch.tensor(True),)]:
+        gidx = tuple(e.cuda() if isinstance(e, torch.Tensor) else e for e in idx)
+        same(x.cuda()[gidx], x[idx])
+        # CPU index tensors index CUDA tensors too (PyTorch allows it).
+        same(x.cuda()[idx], x[idx])
+    same(x.cuda().transpose(0, 2)[j.cuda()], x.transpose(0, 2)[j])
+    with pytest.raises(IndexError, match="index 9 is out of bounds for dimension 0 with size 5"):
+        x.cuda()[torch.tensor([9]).cuda()]
+
+
+@pytest.mark.parametrize("name", ["float32", "int32", "bool"])
+def test_advanced_indexing_writes_match_cpu(name):
+    x = sample(name, (5, 6))
+    v = sample(name, (2, 6))
+    g, c = x.cuda(), x.clone()
+    i = torch.tensor([3, 0])
+    g[i.cuda()] = v.cuda()
+    c[i] = v
+    same(g, c)
+    m = sample("bool", (5, 6))
+    g[m.cuda()] = 1
+    c[m] = 1
+    same(g, c)
+    g[:, torch.tensor([1, 4]).cuda()] = 0
+    c[:, torch.tensor([1, 4])] = 0
+    same(g, c)
+
+
+@pytest.mark.parametrize("name", ["float32", "float64", "int64", "int8", "bool"])
+def test_gather_scatter_index_select_nonzero_match_cpu(name):
+    x = sample(name, (4, 5))
+    idx = torch.tensor(RNG.integers(0, 4, size=(3, 5)))
+    same(torch.gather(x.cuda(), 0, idx.cuda()), torch.gather(x, 0, idx))
+    idx1 = torch.tensor(RNG.integers(-5, 5, size=(4, 2)))
+    same(torch.gather(x.cuda(), 1, idx1.cuda()), torch.gather(x, 1, idx1))
+    same(torch.index_select(x.cuda(), 1, torch.tensor([4, 0, 0]).cuda()), torch.index_select(x, 1, torch.tensor([4, 0, 0])))
+    same(torch.nonzero(x.cuda()), torch.nonzero(x))
+    src = sample(name, (3, 5))
+    perm = torch.tensor([[0, 1, 2, 3, 0], [1, 2, 3, 0, 1], [2, 3, 0, 1, 2]])
+    for reduce in (None, "add", "multiply"):
+        if reduce is not None and name == "bool":
+            continue
+        g, c = x.cuda(), x.clone()
+        kw = {} if reduce is None else {"reduce": reduce}
+        g.scatter_(0, perm.cuda(), src.cuda(), **kw)
+        c.scatter_(0, perm, src, **kw)
+        same(g, c)
+    with pytest.raises(RuntimeError, match="index 7 is out of bounds for dimension 0 with size 4"):
+        torch.gather(x.cuda(), 0, torch.full((1, 5), 7).cuda())
+
+
+def test_masked_fill_and_take_match_cpu():
+    x = sample("float32", (4, 5))
+    m = x > 0
+    same(x.cuda().masked_fill(m.cuda(), -1.0), x.masked_fill(m, -1.0))
+    same(torch.take(x.cuda(), torch.tensor([0, 19, -1]).cuda()), torch.take(x, torch.tensor([0, 19, -1])))
+
+
+def test_indexing_backward_on_the_device_matches_cpu():
+    x = sample("float32", (5, 4))
+    i = torch.tensor([4, 1, 1])
+    outs = []
+    for dev in ("cuda", "cpu"):
+        a = x.to(dev).requires_grad_()
+        y = (a[i.to(dev)] * 2).sum() + torch.gather(a, 1, torch.tensor([[0], [3], [1], [1], [2]]).to(dev)).sum()
+        y = y + a[1:3, ::2].sum() + a[a > 0].sum()
+        y.backward()
+        outs.append(a.grad)
+    same(outs[0], outs[1])
+
+
 # ---------------------------------------------------------------- random
 
 

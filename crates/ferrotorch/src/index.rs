@@ -40,8 +40,17 @@ struct Plan {
     base: Tensor,
     shape: Vec<usize>,
     pre: Vec<usize>,
-    mid: Vec<usize>,
+    mid: Mid,
     post: Vec<usize>,
+}
+
+/// The advanced-index part of the offsets: read on the host for CPU
+/// tensors, computed where the data is for CUDA ones (no round trip of the
+/// index values).
+enum Mid {
+    Host(Vec<usize>),
+    /// int64 offsets of shape `[nb]` on the base's device.
+    Device(Tensor),
 }
 
 fn dims_offsets(shape: &[usize], strides: &[usize]) -> Vec<usize> {
@@ -214,23 +223,25 @@ fn plan(
             ))
         })?;
     }
-    let nb: usize = bshape.iter().product();
-    let mut mid = vec![view.offset(); nb];
-    for (d, ix) in &adv {
-        let size = view.shape()[*d] as i64;
-        let stride = view.strides()[*d];
-        let vals: Vec<i64> = ix.broadcast_to(&bshape)?.to_vec()?;
-        for (m, &v) in mid.iter_mut().zip(&vals) {
-            if v < -size || v >= size {
-                return Err(Error::Index(format!(
-                    "index {} is out of bounds for dimension {} with size {}",
-                    v, d, size
-                )));
+    let mid = if view.device() != crate::Device::Cpu {
+        Mid::Device(device_mid(&view, &adv, &bshape)?)
+    } else {
+        let nb: usize = bshape.iter().product();
+        let mut mid = vec![view.offset(); nb];
+        for (d, ix) in &adv {
+            let size = view.shape()[*d] as i64;
+            let stride = view.strides()[*d];
+            let vals: Vec<i64> = ix.broadcast_to(&bshape)?.to_vec()?;
+            for (m, &v) in mid.iter_mut().zip(&vals) {
+                if v < -size || v >= size {
+                    return Err(index_out_of_bounds(v, *d, size));
+                }
+                let v = if v < 0 { v + size } else { v };
+                *m += v as usize * stride;
             }
-            let v = if v < 0 { v + size } else { v };
-            *m += v as usize * stride;
         }
-    }
+        Mid::Host(mid)
+    };
     let dims: Vec<usize> = adv.iter().map(|(d, _)| *d).collect();
     let adjacent = dims.windows(2).all(|w| w[1] == w[0] + 1);
     let rest = |r: std::ops::Range<usize>| -> (Vec<usize>, Vec<usize>) {
@@ -258,15 +269,79 @@ fn plan(
     }))
 }
 
+fn index_out_of_bounds(v: i64, d: usize, size: i64) -> Error {
+    Error::Index(format!(
+        "index {v} is out of bounds for dimension {d} with size {size}"
+    ))
+}
+
+/// `Mid` on a CUDA device: `offset + sum_d wrap(ix_d) * stride_d` with
+/// tensor ops, after one bounds check per index tensor (a sync, as in
+/// PyTorch's device-side assert).
+fn device_mid(view: &Tensor, adv: &[(usize, Tensor)], bshape: &[usize]) -> Result<Tensor> {
+    use crate::ops::math::{binary, BinaryOp};
+    use crate::Scalar;
+    let dev = view.device();
+    let mut mid = Tensor::full_on(bshape, Scalar::Int(view.offset() as i64), DType::I64, dev)?;
+    for (d, ix) in adv {
+        let size = view.shape()[*d] as i64;
+        let ix = ix.to_device(dev)?;
+        if ix.numel() > 0 {
+            let lo = crate::ops::reduce::amax(&ix, &[], false, false)?
+                .item()?
+                .to_f64() as i64;
+            let hi = crate::ops::reduce::amax(&ix, &[], false, true)?
+                .item()?
+                .to_f64() as i64;
+            for v in [lo, hi] {
+                if v < -size || v >= size {
+                    return Err(index_out_of_bounds(v, *d, size));
+                }
+            }
+        }
+        let neg = binary(&ix, Scalar::Int(0), BinaryOp::Lt)?;
+        let wrapped = where_(&neg, &binary(&ix, Scalar::Int(size), BinaryOp::Add)?, &ix)?;
+        let step = binary(
+            &wrapped,
+            Scalar::Int(view.strides()[*d] as i64),
+            BinaryOp::Mul,
+        )?;
+        mid = binary(&mid, &step.broadcast_to(bshape)?, BinaryOp::Add)?;
+    }
+    Ok(mid.reshape(&[-1])?)
+}
+
 impl Plan {
+    /// Visits the storage offsets in output order (CPU plans only).
     fn for_each(&self, mut f: impl FnMut(usize)) {
+        let Mid::Host(mid) = &self.mid else {
+            unreachable!("host iteration over a device plan");
+        };
         for &p in &self.pre {
-            for &m in &self.mid {
+            for &m in mid {
                 for &q in &self.post {
                     f(p + m + q);
                 }
             }
         }
+    }
+
+    /// The storage offsets in output order as an int64 tensor on the base's
+    /// device (`pre + mid + post` broadcast).
+    fn offsets(&self) -> Result<Tensor> {
+        use crate::ops::math::{binary, BinaryOp};
+        let Mid::Device(mid) = &self.mid else {
+            unreachable!("device offsets of a host plan");
+        };
+        let dev = self.base.device();
+        let as_tensor = |v: &[usize], shape: &[usize]| -> Result<Tensor> {
+            Tensor::from_vec(v.iter().map(|&o| o as i64).collect::<Vec<_>>(), shape)?.to_device(dev)
+        };
+        let pre = as_tensor(&self.pre, &[self.pre.len(), 1, 1])?;
+        let post = as_tensor(&self.post, &[1, 1, self.post.len()])?;
+        let mid = mid.reshape(&[1, -1, 1])?;
+        let all = binary(&binary(&pre, &mid, BinaryOp::Add)?, &post, BinaryOp::Add)?;
+        all.reshape(&[-1])
     }
 }
 
@@ -332,12 +407,17 @@ pub fn index_with(t: &Tensor, idx: &[TensorIndex], warn: WarnSink) -> Result<Ten
         Err(view) => return Ok(view),
         Ok(p) => p,
     };
-    let out = with_dtype!(t.dtype(), T => {
-        let data = p.base.data::<T>();
-        let mut out: Vec<T> = Vec::with_capacity(p.shape.iter().product());
-        p.for_each(|o| out.push(data[o]));
-        Tensor::from_vec(out, &p.shape)
-    })?;
+    let out = if p.base.device() != crate::Device::Cpu {
+        let sizes: Vec<i64> = p.shape.iter().map(|&d| d as i64).collect();
+        crate::gpu::index::take_storage(&p.base, &p.offsets()?)?.reshape(&sizes)?
+    } else {
+        with_dtype!(t.dtype(), T => {
+            let data = p.base.data::<T>();
+            let mut out: Vec<T> = Vec::with_capacity(p.shape.iter().product());
+            p.for_each(|o| out.push(data[o]));
+            Tensor::from_vec(out, &p.shape)
+        })?
+    };
     if crate::autograd::any_requires_grad(&[t]) {
         let tensors = index_tensors(idx);
         let (shape, idx2) = (t.shape().to_vec(), idx.to_vec());
@@ -467,6 +547,11 @@ fn index_put_forward(
                 .broadcast_to(&p.shape)
                 .map_err(|_| shape_err(&value, &p.shape))?
                 .contiguous();
+            if t.device() != crate::Device::Cpu {
+                crate::gpu::index::put(t, &p.offsets()?, &v.to_device(t.device())?)?;
+                t.storage().bump_version();
+                return Ok(());
+            }
             with_dtype!(t.dtype(), T => {
                 let src = v.contiguous_slice::<T>();
                 let dst = t.storage().as_mut_ptr::<T>();
@@ -524,6 +609,9 @@ fn shape_err(v: &Tensor, target: &[usize]) -> Error {
 
 /// Indices of non-zero elements as an `[n, ndim]` int64 tensor.
 pub fn nonzero(t: &Tensor) -> Result<Tensor> {
+    if t.device() != crate::Device::Cpu {
+        return crate::gpu::index::nonzero(t);
+    }
     let shape = t.shape().to_vec();
     let flags: Vec<bool> = t.to_vec()?;
     let nd = shape.len();
@@ -583,31 +671,23 @@ pub fn index_select(t: &Tensor, dim: i64, indices: &Tensor) -> Result<Tensor> {
     index(t, &idx)
 }
 
-/// Visits every position of `index` with the storage offset of `t` that
-/// `gather`/`scatter` pair with it along `dim`.
-fn along_dim(
+/// PyTorch's checks of an index for gather/scatter along `dim`; the shape
+/// and strides of `t` as the index walks them (0-d as 1-d).
+fn check_along_dim(
     t: &crate::Layout,
     dim: usize,
     index: &Tensor,
-    op: &str,
-    mut f: impl FnMut(usize, usize),
-) -> Result<()> {
+) -> Result<(Vec<usize>, Vec<usize>)> {
     if index.ndim() != t.ndim().max(1) && !(t.ndim() == 0 && index.ndim() == 0) {
         return Err(Error::Runtime(
             "Index tensor must have the same number of dimensions as input tensor".into(),
         ));
     }
-    let idx: Vec<i64> = index.to_vec()?;
-    let ishape = index.shape().to_vec();
-    let tshape: Vec<usize> = if t.ndim() == 0 {
-        vec![1]
+    let ishape = index.shape();
+    let (tshape, tstrides) = if t.ndim() == 0 {
+        (vec![1], vec![1])
     } else {
-        t.shape.clone()
-    };
-    let tstrides: Vec<usize> = if t.ndim() == 0 {
-        vec![1]
-    } else {
-        t.strides.clone()
+        (t.shape.clone(), t.strides.clone())
     };
     for (k, &s) in ishape.iter().enumerate() {
         if k != dim && s > tshape[k] {
@@ -620,6 +700,32 @@ fn along_dim(
             )));
         }
     }
+    Ok((tshape, tstrides))
+}
+
+/// [`along_dim`]'s storage offsets computed on the index's CUDA device.
+fn along_dim_on_device(t: &crate::Layout, dim: usize, index: &Tensor, op: &str) -> Result<Tensor> {
+    let (tshape, tstrides) = check_along_dim(t, dim, index)?;
+    let l = crate::Layout {
+        shape: tshape,
+        strides: tstrides,
+        offset: t.offset,
+    };
+    crate::gpu::index::dim_offsets(&l, dim, index, op)
+}
+
+/// Visits every position of `index` with the storage offset of `t` that
+/// `gather`/`scatter` pair with it along `dim`.
+fn along_dim(
+    t: &crate::Layout,
+    dim: usize,
+    index: &Tensor,
+    op: &str,
+    mut f: impl FnMut(usize, usize),
+) -> Result<()> {
+    let (tshape, tstrides) = check_along_dim(t, dim, index)?;
+    let idx: Vec<i64> = index.to_vec()?;
+    let ishape = index.shape().to_vec();
     let nd = ishape.len();
     let mut coord = vec![0usize; nd];
     for (lin, &v) in idx.iter().enumerate() {
@@ -669,12 +775,18 @@ pub fn gather(t: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
         ));
     }
     let d = t.dim_index(dim)?;
-    let out = with_dtype!(t.dtype(), T => {
-        let data = t.data::<T>();
-        let mut out = vec![T::default(); index.numel()];
-        along_dim(t.layout(), d, index, "gather", |i, off| out[i] = data[off])?;
-        Tensor::from_vec(out, index.shape())
-    })?;
+    let out = if crate::common_device(&[t, index])? != crate::Device::Cpu {
+        let offs = along_dim_on_device(t.layout(), d, &index.to_device(t.device())?, "gather")?;
+        let sizes: Vec<i64> = index.shape().iter().map(|&s| s as i64).collect();
+        crate::gpu::index::take_storage(t, &offs)?.reshape(&sizes)?
+    } else {
+        with_dtype!(t.dtype(), T => {
+            let data = t.data::<T>();
+            let mut out = vec![T::default(); index.numel()];
+            along_dim(t.layout(), d, index, "gather", |i, off| out[i] = data[off])?;
+            Tensor::from_vec(out, index.shape())
+        })?
+    };
     if crate::autograd::any_requires_grad(&[t]) {
         let (shape, saved) = (t.shape().to_vec(), index.clone());
         return gathered(
@@ -691,6 +803,9 @@ pub fn gather(t: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
 /// The flat position in a tensor of `shape` of each element `gather(dim,
 /// index)` reads: O(numel(index)), from the index alone.
 pub(crate) fn gather_positions(shape: &[usize], dim: usize, index: &Tensor) -> Result<Tensor> {
+    if index.device() != crate::Device::Cpu {
+        return along_dim_on_device(&crate::Layout::contiguous(shape), dim, index, "gather");
+    }
     let mut out = vec![0i64; index.numel()];
     along_dim(
         &crate::Layout::contiguous(shape),
@@ -747,7 +862,12 @@ pub fn scatter_(
                 ));
             }
             let spos = if s.ndim() == 0 {
-                Tensor::zeros(index.shape(), DType::I64)
+                Tensor::full_on(
+                    index.shape(),
+                    crate::Scalar::Int(0),
+                    DType::I64,
+                    index.device(),
+                )?
             } else {
                 positions(s.shape(), |a| self::index(a, &block))?
             };
@@ -792,8 +912,20 @@ fn scatter_forward(
             }
             v.contiguous()
         }
-        Operand::Scalar(s) => Tensor::full(index.shape(), s, t.dtype()),
+        Operand::Scalar(s) => Tensor::full_on(index.shape(), s, t.dtype(), t.device())?,
     };
+    if t.device() != crate::Device::Cpu {
+        crate::common_device(&[t, index])?;
+        let offs = along_dim_on_device(t.layout(), d, &index.to_device(t.device())?, "scatter")?;
+        let src = src.to_device(t.device())?;
+        match reduce {
+            None => crate::gpu::index::put(t, &offs, &src)?,
+            Some("add") => crate::gpu::index::put_serial(t, &offs, &src, "add")?,
+            Some(_) => crate::gpu::index::put_serial(t, &offs, &src, "mul")?,
+        }
+        t.storage().bump_version();
+        return Ok(());
+    }
     with_dtype!(t.dtype(), T => {
         let vals = src.contiguous_slice::<T>();
         let dst = t.storage().as_mut_ptr::<T>();
@@ -849,7 +981,7 @@ pub fn masked_fill(t: &Tensor, mask: &Tensor, value: Operand) -> Result<Tensor> 
             }
             v.to_dtype(t.dtype())?
         }
-        Operand::Scalar(s) => Tensor::scalar(s, t.dtype()),
+        Operand::Scalar(s) => Tensor::scalar_on(s, t.dtype(), t.device())?,
     };
     let shape = broadcast_shapes(t.shape(), mask.shape())?;
     if shape != t.shape() {
