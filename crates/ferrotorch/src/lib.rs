@@ -1,9 +1,11 @@
 //! ferrotorch: PyTorch-style tensors in Rust.
 //!
 //! A [`Tensor`] is a strided view (shape, strides, offset) into shared
-//! [`Storage`]; view ops share storage, math ops return new tensors computed by
-//! the kernels of `ferrotorch-cpu`. Semantics (broadcasting, type promotion,
-//! error messages) follow PyTorch.
+//! [`Storage`] in host or CUDA device memory; view ops share storage, math
+//! ops return new tensors computed by the kernels of `ferrotorch-cpu` or, for
+//! tensors on a GPU, of `ferrotorch-cuda` (each op definition picks by the
+//! inputs' common device, [`common_device`]). Semantics (broadcasting, type
+//! promotion, error messages) follow PyTorch.
 //!
 //! ```
 //! use ferrotorch::{Tensor, DType};

@@ -299,11 +299,24 @@ fn check_binary_values(op: BinaryOp, dtype: DType, rhs: &Tensor) -> Result<()> {
     if dtype.is_float() || dtype == DType::Bool {
         return Ok(());
     }
+    let on_device = rhs.device() != Device::Cpu;
     match op {
-        BinaryOp::FloorDiv | BinaryOp::Rem | BinaryOp::Fmod if any_value(rhs, |v| v == 0)? => {
+        BinaryOp::FloorDiv | BinaryOp::Rem | BinaryOp::Fmod
+            if if on_device {
+                any_on_device(rhs, BinaryOp::Eq)?
+            } else {
+                any_value(rhs, |v| v == 0)?
+            } =>
+        {
             return Err(Error::Runtime("ZeroDivisionError".into()));
         }
-        BinaryOp::Pow if any_value(rhs, |v| v < 0)? => {
+        BinaryOp::Pow
+            if if on_device {
+                any_on_device(rhs, BinaryOp::Lt)?
+            } else {
+                any_value(rhs, |v| v < 0)?
+            } =>
+        {
             return Err(Error::Runtime(
                 "Integers to negative integer powers are not allowed.".into(),
             ));
@@ -311,6 +324,13 @@ fn check_binary_values(op: BinaryOp, dtype: DType, rhs: &Tensor) -> Result<()> {
         _ => {}
     }
     Ok(())
+}
+
+/// Whether any element compares true with 0 by `cmp`, reduced on the
+/// device so only the answer comes back.
+fn any_on_device(t: &Tensor, cmp: BinaryOp) -> Result<bool> {
+    let hits = binary_forward(Operand::Tensor(t), Operand::Scalar(Scalar::Int(0)), cmp)?;
+    Ok(crate::ops::reduce::all_any(&hits, &[], false, true)?.item()?.to_f64() != 0.0)
 }
 
 fn any_value(t: &Tensor, pred: impl Fn(i64) -> bool + Sync) -> Result<bool> {
