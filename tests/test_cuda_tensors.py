@@ -270,6 +270,14 @@ def test_max_with_indices_and_argmax_match_cpu(name):
 
 
 def test_reductions_of_long_rows_cross_warps_and_blocks():
+    # Long rows are split over several blocks and their partials folded.
+    for name in ("float32", "float16", "int8", "bool"):
+        big = sample(name, (200_000,))
+        for op in ("sum", "amax", "amin", "all", "any"):
+            same(getattr(torch, op)(big.cuda()), getattr(torch, op)(big))
+        same(big.cuda().reshape(2, -1).sum(1), big.reshape(2, -1).sum(1))
+    p = sample("float64", (100_000,)).clamp(0.9999, 1.0001)
+    same(p.cuda().prod(), p.prod())
     x = sample("float32", (3, 5000))
     same(x.cuda().sum(1), x.sum(1))
     same(x.cuda().amax(1), x.amax(1))

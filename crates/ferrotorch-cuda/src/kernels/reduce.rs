@@ -34,6 +34,24 @@ pub fn fold_kernel(op: &str, dt: DType, rows: bool) -> String {
     )
 }
 
+/// Kernel name of the first pass of a split row reduction: block `b`
+/// folds part `b % parts` of row `b / parts` into a partial.
+pub fn partial_kernel(op: &str, dt: DType) -> String {
+    format!("{op}_partial_{}", suffix(dt))
+}
+
+/// The dtype partials of fold `op` over `dt` are kept in: the kernels'
+/// accumulation type, so splitting a row loses nothing.
+pub fn partial_dtype(op: &str, dt: DType) -> DType {
+    match (op, dt) {
+        (_, DType::F16 | DType::BF16 | DType::F32) => DType::F32,
+        (_, DType::F64) => DType::F64,
+        ("sum" | "prod", _) => DType::I64,
+        (_, DType::I64) => DType::I64,
+        _ => DType::I32,
+    }
+}
+
 /// Kernel name of max/min with positions (`max`: argmax, else argmin).
 pub fn arg_kernel(max: bool, dt: DType, rows: bool) -> String {
     fold_kernel(if max { "argmax" } else { "argmin" }, dt, rows)
@@ -95,6 +113,19 @@ __device__ __forceinline__ void ft_fold_rows(long long rows, long long n, const 
         for (long long j = threadIdx.x; j < n; j += blockDim.x) s = Op()(s, FtCast<A, T>::run(x[r * n + j]));
         s = ft_block_reduce(s, Op(), Op::template identity<A>());
         if (threadIdx.x == 0) out[r] = FtCast<O, A>::run(s);
+    }
+}
+
+// Split rows: block b folds the elements j = p*blockDim + tid (stepping
+// parts*blockDim) of row r = b / parts, p = b % parts, into partial[b].
+template <typename T, typename A, typename Op>
+__device__ __forceinline__ void ft_fold_partial(long long rows, long long n, long long parts, const T* x, A* partial) {
+    for (long long b = blockIdx.x; b < rows * parts; b += gridDim.x) {
+        const long long r = b / parts, p = b % parts;
+        A s = Op::template identity<A>();
+        for (long long j = p * blockDim.x + threadIdx.x; j < n; j += parts * blockDim.x) s = Op()(s, FtCast<A, T>::run(x[r * n + j]));
+        s = ft_block_reduce(s, Op(), Op::template identity<A>());
+        if (threadIdx.x == 0) partial[b] = s;
     }
 }
 
@@ -195,6 +226,12 @@ pub fn reduce_module(dt: DType) -> KernelSource {
             s,
             "extern \"C\" __global__ void {}(long long outer, long long r, long long inner, const {t}* x, {o}* out) {{ typedef {t} T; ft_fold_middle<T, {acc}, {o}, {f}>(outer, r, inner, x, out); }}",
             fold_kernel(op, dt, false)
+        );
+        let p = ctype(partial_dtype(op, dt));
+        let _ = writeln!(
+            s,
+            "extern \"C\" __global__ void {}(long long rows, long long n, long long parts, const {t}* x, {p}* partial) {{ typedef {t} T; ft_fold_partial<T, {p}, {f}>(rows, n, parts, x, partial); }}",
+            partial_kernel(op, dt)
         );
     }
     for max in [true, false] {

@@ -40,6 +40,13 @@ fn as_middle(t: &Tensor, mask: &[bool]) -> Result<(Tensor, usize, usize, usize)>
     Ok((moved, outer, r, 1))
 }
 
+/// Row length from which a reduction splits rows over several blocks.
+const SPLIT_MIN: usize = 1 << 16;
+
+fn dims_of(shape: &[usize]) -> Vec<i64> {
+    shape.iter().map(|&d| d as i64).collect()
+}
+
 fn kept_shape(t: &Tensor, mask: &[bool]) -> Vec<usize> {
     t.shape()
         .iter()
@@ -57,6 +64,36 @@ pub(crate) fn fold(t: &Tensor, mask: &[bool], op: &str) -> Result<Tensor> {
     let out = empty(&dev, &kept_shape(t, mask), k::fold_dtype(op, dt))?;
     let (x, outer, r, inner) = as_middle(t, mask)?;
     let module = dev.module(&k::reduce_module_name(dt), || k::reduce_module(dt))?;
+    // Few long rows would leave most of the GPU idle with one block per
+    // row: split each row over several blocks into partials (kept in the
+    // accumulation type), then fold the partials.
+    let sms = dev.info().multi_processor_count as usize;
+    if inner == 1 && outer < 2 * sms && r >= SPLIT_MIN {
+        let parts = (4 * sms / outer.max(1)).clamp(2, r / 1024);
+        let pdt = k::partial_dtype(op, dt);
+        let partial = empty(&dev, &[outer, parts], pdt)?;
+        let cfg = ferrotorch_cuda::LaunchConfig {
+            grid: (outer * parts) as u32,
+            block: 256,
+            shared_mem_bytes: 0,
+        };
+        module.launch(
+            &k::partial_kernel(op, dt),
+            cfg,
+            &[
+                count(outer),
+                count(r),
+                count(parts),
+                first(&x),
+                first(&partial),
+            ],
+        )?;
+        // Partials of sum/prod combine by sum/prod, those of all/any (0/1
+        // ints) and max/min by the same op.
+        let folded = fold(&partial, &[false, true], op)?.to_dtype(k::fold_dtype(op, dt))?;
+        crate::gpu::elementwise::copy_into(&out, &folded.reshape(&dims_of(out.shape()))?)?;
+        return Ok(out);
+    }
     if inner == 1 {
         dev.launch_rows(
             &module,

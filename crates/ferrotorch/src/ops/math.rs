@@ -330,7 +330,10 @@ fn check_binary_values(op: BinaryOp, dtype: DType, rhs: &Tensor) -> Result<()> {
 /// device so only the answer comes back.
 fn any_on_device(t: &Tensor, cmp: BinaryOp) -> Result<bool> {
     let hits = binary_forward(Operand::Tensor(t), Operand::Scalar(Scalar::Int(0)), cmp)?;
-    Ok(crate::ops::reduce::all_any(&hits, &[], false, true)?.item()?.to_f64() != 0.0)
+    Ok(crate::ops::reduce::all_any(&hits, &[], false, true)?
+        .item()?
+        .to_f64()
+        != 0.0)
 }
 
 fn any_value(t: &Tensor, pred: impl Fn(i64) -> bool + Sync) -> Result<bool> {
