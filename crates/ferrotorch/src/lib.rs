@@ -16,6 +16,7 @@
 
 #[macro_use]
 mod dispatch;
+pub mod autocast;
 pub mod autograd;
 mod debug;
 pub mod index;
