@@ -52,6 +52,12 @@ from . import cuda
 from .cuda import OutOfMemoryError
 from . import backends
 import builtins as _builtins
+from ._autocast import *  # noqa: F401,F403
+from ._autocast import __all__ as _autocast_all
+from . import amp
+from .amp import autocast
+from . import cpu
+from .cuda import amp as _cuda_amp  # noqa: F401  (makes torch.cuda.amp importable as an attribute)
 from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .autograd import is_grad_enabled, is_inference_mode_enabled
 
@@ -103,6 +109,6 @@ __all__ = [
     "Tensor", "Size", "Generator", "device", "dtype", "manual_seed", "initial_seed", "seed",
     "get_rng_state", "set_rng_state", "cat", "stack", "hstack", "vstack", "dstack", "where",
     "return_types", "finfo", "iinfo", "set_printoptions", "get_printoptions", "printoptions", "autograd",
-    "cuda", "OutOfMemoryError", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled",
-    *_creation_all, *_METHOD_FORMS,
+    "cuda", "cpu", "amp", "autocast", "OutOfMemoryError", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled",
+    *_creation_all, *_METHOD_FORMS, *_autocast_all,
 ]

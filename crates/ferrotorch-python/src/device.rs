@@ -39,7 +39,7 @@ fn check_index(i: i64) -> PyResult<usize> {
 
 /// Parses PyTorch's device strings strictly: `type` or `type:N` with N a
 /// decimal number without leading zeros, nothing else (no spaces).
-fn parse(s: &str) -> PyResult<PyDevice> {
+pub(crate) fn parse(s: &str) -> PyResult<PyDevice> {
     if s.is_empty() {
         return Err(runtime_err("Device string must not be empty".into()));
     }

@@ -4,6 +4,7 @@
 // The module must be called `_C` (PyTorch's name for its extension).
 #![allow(non_snake_case)]
 
+mod autocast;
 mod autograd;
 mod convert;
 mod cuda;
@@ -71,5 +72,6 @@ fn _C(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(errors::_panic_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(device::_resolve_device, m)?)?;
     cuda::register(m)?;
+    autocast::register(m)?;
     Ok(())
 }

@@ -18,6 +18,7 @@
 
 #[macro_use]
 mod dispatch;
+pub mod autocast;
 pub mod autograd;
 mod debug;
 mod gpu;

@@ -67,8 +67,10 @@ const MM: &str = "addmm_impl_cpu_";
 
 /// The kernel PyTorch's `matmul` reaches (its dtype errors name or word it):
 /// dot, mv, mm, or bmm. A batched operand against a 1-D/2-D one is folded
-/// into one mv/mm when the batch dims of the larger operand collapse into its
-/// rows without a copy (and the smaller one is not 2-D on the left).
+/// into one mv/mm when the smaller operand requires grad (PyTorch then folds
+/// even at the cost of a copy), or when the batch dims of the larger operand
+/// collapse into its rows without a copy and the smaller one is not 2-D on
+/// the left.
 fn matmul_kernel_name(a: &Tensor, b: &Tensor) -> &'static str {
     let (na, nb) = (a.ndim(), b.ndim());
     match (na, nb) {
@@ -89,10 +91,15 @@ fn matmul_kernel_name(a: &Tensor, b: &Tensor) -> &'static str {
     let smaller_ndim = na.min(nb);
     let last = larger.shape[larger.ndim() - 1];
     let rows = larger.numel().checked_div(last).unwrap_or(0);
+    let smaller_requires_grad = if na >= nb {
+        b.requires_grad()
+    } else {
+        a.requires_grad()
+    };
     let folds = larger.ndim() >= 3
         && smaller_ndim <= 2
-        && na != 2
-        && (larger.numel() == 0 || larger.view(&[rows, last]).is_some());
+        && (smaller_requires_grad
+            || (na != 2 && (larger.numel() == 0 || larger.view(&[rows, last]).is_some())));
     match (folds, smaller_ndim) {
         (true, 1) => MV,
         (true, _) => MM,
@@ -158,6 +165,9 @@ fn bmm_kernel(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 
 /// `mm(a, b)`: 2-D by 2-D.
 pub fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if let Some(c) = crate::autocast::apply(crate::autocast::Op::Mm, &[a, b], None)? {
+        return mm(&c.inputs[0], &c.inputs[1]);
+    }
     if crate::autograd::any_requires_grad(&[a, b]) {
         return crate::autograd::formulas::linalg::product("MmBackward0", a, b, || {
             mm_forward(a, b)
@@ -188,6 +198,9 @@ fn mm_forward(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 
 /// `bmm(a, b)`: 3-D by 3-D with equal batch.
 pub fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if let Some(c) = crate::autocast::apply(crate::autocast::Op::Bmm, &[a, b], None)? {
+        return bmm(&c.inputs[0], &c.inputs[1]);
+    }
     if crate::autograd::any_requires_grad(&[a, b]) {
         return crate::autograd::formulas::linalg::product("BmmBackward0", a, b, || {
             bmm_forward(a, b)
@@ -220,6 +233,9 @@ fn bmm_forward(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 
 /// `dot(a, b)`: 1-D by 1-D.
 pub fn dot(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if let Some(c) = crate::autocast::apply(crate::autocast::Op::Dot, &[a, b], None)? {
+        return dot(&c.inputs[0], &c.inputs[1]);
+    }
     if crate::autograd::any_requires_grad(&[a, b]) {
         return crate::autograd::formulas::linalg::product("DotBackward0", a, b, || {
             dot_forward(a, b)
@@ -288,6 +304,9 @@ pub fn outer(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 /// # }
 /// ```
 pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if let Some(c) = crate::autocast::apply(crate::autocast::Op::Matmul, &[a, b], None)? {
+        return matmul(&c.inputs[0], &c.inputs[1]);
+    }
     if crate::autograd::any_requires_grad(&[a, b]) {
         use crate::autograd::formulas::linalg::{matmul_name, product};
         let name = matmul_name(a.ndim(), b.ndim());
@@ -305,6 +324,10 @@ fn matmul_forward(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         )));
     }
     let kernel = matmul_kernel_name(a, b);
+    // A batched right operand folds transposed: PyTorch's mm gets it first.
+    if kernel == MM && nb > na && nb >= 3 {
+        check_same_dtype(b, a, kernel)?;
+    }
     check_same_dtype(a, b, kernel)?;
     match (na, nb) {
         (1, 1) => return dot(a, b),
@@ -418,6 +441,37 @@ mod tests {
                 .to_vec::<bool>()
                 .unwrap(),
             [true; 4]
+        );
+    }
+
+    #[test]
+    fn a_smaller_operand_that_requires_grad_folds_the_batch() {
+        // PyTorch folds [b, m, k] @ [k, n] into one mm then, copy or not; a
+        // batched right operand folds transposed (mm gets it first).
+        let batch = Tensor::ones(&[2, 3, 4], DType::F32)
+            .transpose(0, 1)
+            .unwrap();
+        let w = Tensor::ones(&[4, 2], DType::F64);
+        let msg = |r: Result<Tensor>| r.unwrap_err().to_string();
+        assert_eq!(
+            msg(matmul(&batch, &w)),
+            "expected scalar type Float but found Double"
+        );
+        w.set_requires_grad(true).unwrap();
+        assert_eq!(
+            msg(matmul(&batch, &w)),
+            "expected m1 and m2 to have the same dtype, but got: float != double"
+        );
+        let left = Tensor::ones(&[2, 3], DType::F32);
+        let right = Tensor::ones(&[5, 3, 4], DType::F64);
+        assert_eq!(
+            msg(matmul(&left, &right)),
+            "expected scalar type Float but found Double"
+        );
+        left.set_requires_grad(true).unwrap();
+        assert_eq!(
+            msg(matmul(&left, &right)),
+            "expected m1 and m2 to have the same dtype, but got: double != float"
         );
     }
 

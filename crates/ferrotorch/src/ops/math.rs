@@ -29,7 +29,7 @@ impl From<f64> for Operand<'_> {
     }
 }
 
-impl Operand<'_> {
+impl<'a> Operand<'a> {
     fn add_to(self, rt: ResultType) -> ResultType {
         match self {
             Operand::Tensor(t) => rt.tensor(t.dtype(), t.ndim()),
@@ -44,12 +44,6 @@ impl Operand<'_> {
             Operand::Scalar(s) => Tensor::scalar_on(s, dtype, device),
         }
     }
-    fn tensor(&self) -> Option<&Tensor> {
-        match self {
-            Operand::Tensor(t) => Some(t),
-            Operand::Scalar(_) => None,
-        }
-    }
     fn shape(&self) -> &[usize] {
         match self {
             Operand::Tensor(t) => t.shape(),
@@ -58,6 +52,12 @@ impl Operand<'_> {
     }
     fn requires_grad(&self) -> bool {
         matches!(self, Operand::Tensor(t) if t.requires_grad())
+    }
+    fn tensor(&self) -> Option<&'a Tensor> {
+        match *self {
+            Operand::Tensor(t) => Some(t),
+            Operand::Scalar(_) => None,
+        }
     }
 }
 
@@ -203,6 +203,19 @@ pub fn binary<'a>(
     op: BinaryOp,
 ) -> Result<Tensor> {
     let (a, b) = (a.into(), b.into());
+    if op == BinaryOp::Pow {
+        let tensors: Vec<&Tensor> = [a, b].iter().filter_map(Operand::tensor).collect();
+        if let Some(c) = crate::autocast::apply(crate::autocast::Op::Pow, &tensors, None)? {
+            // The cast tensors in place of the tensor operands.
+            let (a, b) = match (a, b, &c.inputs[..]) {
+                (_, _, [x, y]) => (Operand::Tensor(x), Operand::Tensor(y)),
+                (Operand::Tensor(_), s, [x]) => (Operand::Tensor(x), s),
+                (s, _, [y]) => (s, Operand::Tensor(y)),
+                _ => (a, b),
+            };
+            return binary(a, b, op);
+        }
+    }
     if (a.requires_grad() || b.requires_grad()) && crate::autograd::is_grad_enabled() {
         return crate::autograd::formulas::elementwise::binary(a, b, op);
     }
@@ -429,6 +442,11 @@ impl UnaryOp {
 /// # }
 /// ```
 pub fn unary(x: &Tensor, op: UnaryOp) -> Result<Tensor> {
+    if let Some(aop) = crate::autocast::Op::of_unary(op) {
+        if let Some(c) = crate::autocast::apply(aop, &[x], None)? {
+            return unary(&c.inputs[0], op);
+        }
+    }
     if crate::autograd::any_requires_grad(&[x]) {
         return crate::autograd::formulas::elementwise::unary(x, op);
     }
@@ -727,6 +745,8 @@ pub fn assign_inplace(dst: &Tensor, result: &Tensor) -> Result<()> {
 
 /// `x op= y`.
 pub fn binary_inplace<'a>(x: &'a Tensor, y: impl Into<Operand<'a>>, op: BinaryOp) -> Result<()> {
+    // PyTorch does not autocast in-place ops (`x.pow_(2)` stays in x's dtype).
+    let _no_autocast = crate::autocast::suspend();
     let y = y.into();
     // `x` is read and written; `y` must not partially overlap it.
     if let Operand::Tensor(t) = y {
@@ -754,6 +774,8 @@ pub fn binary_inplace<'a>(x: &'a Tensor, y: impl Into<Operand<'a>>, op: BinaryOp
 
 /// `x.op_()` for a unary op.
 pub fn unary_inplace(x: &Tensor, op: UnaryOp) -> Result<()> {
+    // Not autocast, as in PyTorch (see `binary_inplace`).
+    let _no_autocast = crate::autocast::suspend();
     if crate::autograd::inplace::must_record(x, &[]) {
         crate::autograd::inplace::check_target(x)?;
         // Formulas that save their input read a copy, as in `binary_inplace`.

@@ -94,6 +94,9 @@ fn sum_f64(t: &Tensor, mask: &[bool]) -> Vec<f64> {
 /// # }
 /// ```
 pub fn sum(t: &Tensor, dims: &[i64], keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+    if let Some(c) = crate::autocast::apply(crate::autocast::Op::Sum, &[t], dtype)? {
+        return sum(&c.inputs[0], dims, keepdim, c.dtype);
+    }
     if crate::autograd::any_requires_grad(&[t]) {
         return crate::autograd::formulas::reduce::reduce(t, dims, keepdim, false, || {
             sum_forward(t, dims, keepdim, dtype)
@@ -188,6 +191,9 @@ fn mean_forward(t: &Tensor, dims: &[i64], keepdim: bool, dtype: Option<DType>) -
 }
 
 pub fn prod(t: &Tensor, dim: Option<i64>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+    if let Some(c) = crate::autocast::apply(crate::autocast::Op::Prod, &[t], dtype)? {
+        return prod(&c.inputs[0], dim, keepdim, c.dtype);
+    }
     let t = match dtype {
         Some(d) => t.to_dtype(d)?,
         None => t.clone(),
@@ -467,6 +473,14 @@ pub fn std(t: &Tensor, dims: &[i64], correction: f64, keepdim: bool) -> Result<T
 
 /// Vector p-norm over dims (`p` may be ±inf or 0).
 pub fn norm(t: &Tensor, p: f64, dims: &[i64], keepdim: bool) -> Result<Tensor> {
+    if let Some(c) = crate::autocast::apply(crate::autocast::Op::Norm, &[t], None)? {
+        // `vector_norm(dtype=d)` is the norm of the input cast to `d`.
+        let x = match c.dtype {
+            Some(d) => c.inputs[0].to_dtype(d)?,
+            None => c.inputs[0].clone(),
+        };
+        return norm(&x, p, dims, keepdim);
+    }
     require_float(t, "linalg.vector_norm")?;
     if crate::autograd::any_requires_grad(&[t]) {
         use crate::autograd::formulas::reduce::{stat, Stat};
@@ -509,6 +523,9 @@ fn norm_forward(t: &Tensor, p: f64, dims: &[i64], keepdim: bool) -> Result<Tenso
 
 /// `log(sum(exp(x)))` over dims, stabilised by the max.
 pub fn logsumexp(t: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
+    if let Some(c) = crate::autocast::apply(crate::autocast::Op::Logsumexp, &[t], None)? {
+        return logsumexp(&c.inputs[0], dims, keepdim);
+    }
     let x = t.to_dtype(t.dtype().to_float())?;
     if crate::autograd::any_requires_grad(&[&x]) {
         use crate::autograd::formulas::reduce::{stat, Stat};

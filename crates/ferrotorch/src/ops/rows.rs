@@ -54,6 +54,11 @@ fn rows_shape(t: &Tensor, dim: usize) -> Vec<usize> {
 /// # }
 /// ```
 pub fn softmax(t: &Tensor, dim: i64, log: bool, dtype: Option<DType>) -> Result<Tensor> {
+    use crate::autocast::Op;
+    let op = if log { Op::LogSoftmax } else { Op::Softmax };
+    if let Some(c) = crate::autocast::apply(op, &[t], dtype)? {
+        return softmax(&c.inputs[0], dim, log, c.dtype);
+    }
     let x = match dtype {
         Some(d) => t.to_dtype(d)?,
         None => t.clone(),
@@ -93,6 +98,11 @@ fn softmax_forward(x: &Tensor, dim: i64, log: bool) -> Result<Tensor> {
 
 /// `cumsum` (or `cumprod`) along `dim`; integers accumulate to int64.
 pub fn cumulative(t: &Tensor, dim: i64, prod: bool, dtype: Option<DType>) -> Result<Tensor> {
+    use crate::autocast::Op;
+    let op = if prod { Op::Cumprod } else { Op::Cumsum };
+    if let Some(c) = crate::autocast::apply(op, &[t], dtype)? {
+        return cumulative(&c.inputs[0], dim, prod, c.dtype);
+    }
     let x = match dtype {
         Some(d) => t.to_dtype(d)?,
         None if t.dtype().is_integral() => t.to_dtype(DType::I64)?,

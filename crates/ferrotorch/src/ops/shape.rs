@@ -32,6 +32,9 @@ use crate::{Error, Result, Tensor};
 /// # }
 /// ```
 pub fn cat(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
+    if let Some(c) = crate::autocast::apply(crate::autocast::Op::Cat, tensors, None)? {
+        return cat(&c.inputs, dim);
+    }
     let refs: Vec<&Tensor> = tensors.iter().collect();
     if !any_requires_grad(&refs) {
         return cat_forward(tensors, dim);
@@ -131,6 +134,9 @@ fn cat_forward(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
 ///
 /// See [`cat`] for an example.
 pub fn stack(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
+    if let Some(c) = crate::autocast::apply(crate::autocast::Op::Stack, tensors, None)? {
+        return stack(&c.inputs, dim);
+    }
     if tensors.is_empty() {
         return Err(Error::Runtime(
             "stack expects a non-empty TensorList".into(),

@@ -77,7 +77,14 @@ impl Formula for MatmulBackward {
                 } else {
                     self.a_shape.clone()
                 };
-                let ga = sum_to_shape(&matmul(&g2, &mt(&b2)?)?, &a2_shape)?;
+                let ga = if a2_shape.len() == 2 && g2.ndim() > 2 {
+                    // [m, k] against a batch: one product over (batch, n).
+                    let bt = broadcast_batch(&mt(&b2)?, &g2)?;
+                    let gf = g2.movedim(-2, 0)?.reshape(&[a2_shape[0] as i64, -1])?;
+                    matmul(&gf, &bt.reshape(&[-1, a2_shape[1] as i64])?)?
+                } else {
+                    sum_to_shape(&matmul(&g2, &mt(&b2)?)?, &a2_shape)?
+                };
                 Some(ga.reshape(&to_i64(&self.a_shape))?)
             }
             _ => None,
@@ -90,7 +97,13 @@ impl Formula for MatmulBackward {
                 } else {
                     self.b_shape.clone()
                 };
-                let gb = sum_to_shape(&matmul(&mt(&a2)?, &g2)?, &b2_shape)?;
+                let gb = if b2_shape.len() == 2 && g2.ndim() > 2 {
+                    // [k, n] against a batch: one product over (batch, m).
+                    let af = broadcast_batch(&a2, &g2)?.reshape(&[-1, b2_shape[0] as i64])?;
+                    matmul(&mt(&af)?, &g2.reshape(&[-1, b2_shape[1] as i64])?)?
+                } else {
+                    sum_to_shape(&matmul(&mt(&a2)?, &g2)?, &b2_shape)?
+                };
                 Some(gb.reshape(&to_i64(&self.b_shape))?)
             }
             _ => None,
@@ -100,6 +113,18 @@ impl Formula for MatmulBackward {
     fn saved(&self) -> Vec<&SavedTensor> {
         self.a.iter().chain(self.b.iter()).collect()
     }
+}
+
+/// `t` ([.., r, c]) broadcast to the batch dims of `like`.
+///
+/// The gradient of a 2-D operand of a batched product is a sum over the
+/// batch. Folding the batch into the inner dim of one product (as PyTorch's
+/// matmul folds it forward) accumulates it at once: summing per-batch
+/// products would round each of them first, in low precision.
+fn broadcast_batch(t: &Tensor, like: &Tensor) -> Result<Tensor> {
+    let mut shape = like.shape()[..like.ndim() - 2].to_vec();
+    shape.extend_from_slice(&t.shape()[t.ndim() - 2..]);
+    t.broadcast_to(&shape)
 }
 
 fn to_i64(s: &[usize]) -> Vec<i64> {
