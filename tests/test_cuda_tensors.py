@@ -431,6 +431,27 @@ def test_indexing_backward_on_the_device_matches_cpu():
     same(outs[0], outs[1])
 
 
+# ---------------------------------------------------------------- autocast
+
+
+@pytest.mark.parametrize("low", ["float16", "bfloat16"])
+def test_autocast_on_cuda_follows_pytorchs_lists(low):
+    dt = tdt(low)
+    a, b = sample("float32", (8, 16)).cuda(), sample("float32", (16, 4)).cuda().requires_grad_()
+    with torch.autocast(device_type="cuda", dtype=dt):
+        y = a @ b  # matmul family: lower precision
+        e = y.exp()  # fp32 list
+        s = y.sum()  # fp32 through dtype
+        keep = y + 1  # not listed: input dtype
+    assert (y.dtype, e.dtype, s.dtype, keep.dtype) == (dt, torch.float32, torch.float32, dt)
+    same(y.detach(), a.to(dt) @ b.detach().to(dt))
+    e.sum().backward()
+    assert b.grad.dtype == torch.float32 and b.grad.is_cuda
+    ref_b = b.detach().clone().requires_grad_()
+    (a.to(dt) @ ref_b.to(dt)).float().exp().sum().backward()
+    same(b.grad, ref_b.grad, "bfloat16" if low == "bfloat16" else "float16")
+
+
 # ---------------------------------------------------------------- random
 
 
