@@ -82,6 +82,15 @@ def test_creation_functions_take_device():
     assert leaf.is_leaf and leaf.requires_grad and leaf.is_cuda
 
 
+def test_like_and_new_functions_keep_the_device():
+    g = sample("float32", (2, 3)).cuda()
+    for t in [torch.zeros_like(g), torch.ones_like(g), torch.full_like(g, 2.0), torch.rand_like(g),
+              torch.randn_like(g), torch.empty_like(g), torch.randint_like(g, 5), g.new_zeros(4),
+              g.new_ones(2, 2), g.new_full((3,), 1.5), g.new_tensor([1.0, 2.0])]:
+        assert t.is_cuda, t
+    assert torch.zeros_like(g, device="cpu").device.type == "cpu"
+
+
 def test_repr_prints_the_device():
     assert repr(torch.tensor([1.0, 2.0]).cuda()) == "tensor([1., 2.], device='cuda:0')"
     assert repr(torch.tensor([1, 2]).cuda()) == "tensor([1, 2], device='cuda:0')"

@@ -269,12 +269,13 @@ def _like(fn_name: str):
     def like(input: Tensor, *args, dtype=None, device=None, requires_grad: bool = False, memory_format=None, **kw) -> Tensor:
         fn = globals()[fn_name]
         dtype = dtype or input.dtype
+        device = input.device if device is None else device
         if fn_name == "full":  # full_like(input, fill_value)
             return fn(tuple(input.shape), *args, dtype=dtype, device=device, requires_grad=requires_grad)
         return fn(*input.shape, dtype=dtype, device=device, requires_grad=requires_grad, **kw)
 
     like.__name__ = f"{fn_name}_like"
-    like.__doc__ = f"Returns ``torch.{fn_name}`` with the shape (and, unless given, the dtype) of :attr:`input`."
+    like.__doc__ = f"Returns ``torch.{fn_name}`` with the shape (and, unless given, the dtype and device) of :attr:`input`."
     return like
 
 
@@ -290,6 +291,7 @@ def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, dtype=
     r"""``randint`` with the shape (and, unless given, the dtype) of :attr:`input`."""
     if high is None:
         low, high = 0, low
+    device = input.device if device is None else device
     return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
 
 

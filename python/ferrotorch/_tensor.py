@@ -354,13 +354,15 @@ def get_device(self: Tensor) -> int:
 def new_tensor(self: Tensor, data, dtype=None, device=None, requires_grad=False) -> Tensor:
     from ._creation import tensor
 
-    return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+    return tensor(data, dtype=dtype or self.dtype, device=self.device if device is None else device,
+                  requires_grad=requires_grad)
 
 
 def _new_factory(name):
     def new(self: Tensor, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
         from . import _creation
 
+        device = self.device if device is None else device
         if name == "full":
             size, fill = size[0], size[1]
             return _creation.full(size, fill, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
