@@ -66,6 +66,11 @@ impl<T> IntoPyResult<T> for ferrotorch::Result<T> {
 pub fn guard<T>(body: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(r) => r,
+        // A typed error carried by a panic (a copy behind an infallible
+        // signature that ran out of device memory) keeps its Python type.
+        Err(payload) if payload.downcast_ref::<Error>().is_some() => Err(to_py(
+            payload.downcast_ref::<Error>().cloned().expect("checked"),
+        )),
         Err(payload) => {
             let what = payload
                 .downcast_ref::<&str>()
@@ -77,6 +82,18 @@ pub fn guard<T>(body: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
             )))
         }
     }
+}
+
+/// Keeps the panic hook from printing panics whose payload is an [`Error`]:
+/// they are not bugs but errors raised behind infallible signatures (see
+/// `Tensor::clone_data`), turned into Python exceptions by [`guard`].
+pub fn quiet_typed_panics() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !info.payload().is::<Error>() {
+            previous(info)
+        }
+    }));
 }
 
 /// Panics on purpose, so tests can check that `#[catch_panics]` turns a panic

@@ -24,6 +24,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _C(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
+    errors::quiet_typed_panics();
     m.add(
         "OutOfMemoryError",
         m.py().get_type::<errors::OutOfMemoryError>(),

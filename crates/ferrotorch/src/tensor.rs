@@ -919,11 +919,14 @@ impl Tensor {
 
     /// A new contiguous tensor with the same values.
     ///
-    /// On the CPU a copy cannot fail; on a GPU it can (out of memory): see
-    /// [`Tensor::try_clone_data`].
+    /// On the CPU a copy cannot fail; on a GPU it can (out of memory), which
+    /// panics with the [`Error`] as payload: see [`Tensor::try_clone_data`].
     pub fn clone_data(&self) -> Tensor {
+        // Only device memory can run out here. The error travels as the
+        // panic payload so the Python boundary still raises its own type
+        // (`OutOfMemoryError`), not a generic internal error.
         self.try_clone_data()
-            .expect("copying a tensor failed (out of device memory?)")
+            .unwrap_or_else(|e| std::panic::panic_any(e))
     }
 
     /// [`Tensor::clone_data`], with device errors (out of memory) returned.
