@@ -482,6 +482,17 @@ def test_random_on_the_device_is_seeded_and_well_distributed(name):
     assert torch.cuda.initial_seed() == 123
 
 
+def test_in_place_random_fills_on_the_device():
+    torch.manual_seed(3)
+    g = torch.empty(10000, device="cuda").uniform_(-2, 3)
+    v = to_np(g)
+    assert g.is_cuda and v.min() >= -2 and v.max() < 3 and abs(v.mean() - 0.5) < 0.05
+    n = to_np(torch.empty(10000, device="cuda", dtype=torch.float64).normal_(5, 2))
+    assert abs(n.mean() - 5) < 0.1 and abs(n.std() - 2) < 0.1
+    with pytest.raises(RuntimeError, match="Expected a 'cuda' device type for generator but found 'cpu'"):
+        torch.rand(3, device="cuda", generator=torch.Generator())
+
+
 def test_randint_on_the_device():
     torch.manual_seed(5)
     r = torch.randint(-3, 4, (5000,), device="cuda")

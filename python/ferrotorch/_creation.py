@@ -219,10 +219,18 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: 
     return _finish(_C._linspace(float(start), float(end), steps, dtype or _default_dtype), requires_grad, device)
 
 
+def _cuda_generator(generator) -> None:
+    # CUDA tensors draw from their device's generator (torch.cuda.manual_seed);
+    # CPU Generator objects are refused, as in PyTorch.
+    if generator is not None:
+        raise RuntimeError(f"Expected a 'cuda' device type for generator but found '{generator.device.type}'")
+
+
 def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
     r"""Uniform samples on ``[0, 1)``; with the same seed, the same numbers as PyTorch's CPU generator."""
     device = _check_device(device)
-    if device is not None and generator is None:
+    if device is not None:
+        _cuda_generator(generator)
         return _finish(_C._cuda_random("uniform", _shape(size), dtype or _default_dtype, device.index), requires_grad)
     return _finish(_C._rand(_shape(size), dtype or _default_dtype, generator), requires_grad, device)
 
@@ -230,7 +238,8 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = F
 def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
     r"""Standard normal samples; with the same seed, the same numbers as PyTorch's CPU generator."""
     device = _check_device(device)
-    if device is not None and generator is None:
+    if device is not None:
+        _cuda_generator(generator)
         return _finish(_C._cuda_random("normal", _shape(size), dtype or _default_dtype, device.index), requires_grad)
     return _finish(_C._randn(_shape(size), dtype or _default_dtype, generator), requires_grad, device)
 
@@ -253,7 +262,8 @@ def randint(*args, generator=None, dtype=None, device=None, requires_grad: bool 
         low, high, size = args
     else:
         raise TypeError("randint() expects (high, size) or (low, high, size)")
-    if device is not None and generator is None:
+    if device is not None:
+        _cuda_generator(generator)
         t = _C._cuda_random("randint", _shape((size,)), dtype or _C.int64, device.index, int(low), int(high))
         return _finish(t, requires_grad)
     return _finish(_C._randint(int(low), int(high), _shape((size,)), dtype or _C.int64, generator), requires_grad, device)
