@@ -147,10 +147,14 @@ pub fn sort(t: &Tensor, dim: i64, descending: bool) -> Result<(Tensor, Tensor)> 
     let d = t.dim_index(dim)?;
     let (r, len) = to_rows(t, d)?;
     let shape = rows_shape(t, d);
-    let (vals, idx) = with_dtype!(t.dtype(), T => {
-        let (v, i) = rows::sort(r.contiguous_slice::<T>(), len, descending);
-        (Tensor::from_vec(v, &shape)?, Tensor::from_vec(i, &shape)?)
-    });
+    let (vals, idx) = if t.device() != Device::Cpu {
+        crate::gpu::sort::sort(&r, len, descending)?
+    } else {
+        with_dtype!(t.dtype(), T => {
+            let (v, i) = rows::sort(r.contiguous_slice::<T>(), len, descending);
+            (Tensor::from_vec(v, &shape)?, Tensor::from_vec(i, &shape)?)
+        })
+    };
     let (vals, idx) = (from_rows(t, vals, d)?, from_rows(t, idx, d)?);
     if crate::autograd::any_requires_grad(&[t]) {
         let vals = crate::ops::reduce::picked_along("SortBackward0", t, dim, true, vals, &idx)?;
