@@ -108,8 +108,8 @@ template <typename T, bool KEYS_OUT>
 __device__ __forceinline__ void ft_sort_segments(long long rows, long long n, long long seg, int P, int per, int desc,
                                                  const T* x, T* vals, decltype(ft_sort_key(T()))* keys, long long* idx) {
     typedef decltype(ft_sort_key(T())) K;
-    // One declared type for every instantiation: CUDA rejects differently
-    // typed `extern __shared__` arrays of one name.
+    // One declared type for every instantiation: CUDA rejects dynamic
+    // shared arrays of one name declared with different types.
     extern __shared__ unsigned long long ft_sort_smem[];
     K* sk = reinterpret_cast<K*>(ft_sort_smem);
     int* si = reinterpret_cast<int*>(sk + per * P);
