@@ -615,11 +615,6 @@ def test_topk_matches_cpu_largest_and_smallest(name):
                 cv, ci = torch.topk(x, k, dim, largest=largest)
                 exact(gv, cv)
                 exact(gi, ci)
-    long = sortable(name, (2, 5000))
-    gv, gi = long.cuda().topk(7)
-    cv, ci = long.topk(7)
-    exact(gv, cv)
-    exact(gi, ci)
     with pytest.raises(RuntimeError):
         x.cuda().topk(24)
 
@@ -659,3 +654,49 @@ def test_gradients_through_sort_topk_and_flip_match_cpu():
     for g, c in zip(grads("cuda"), grads("cpu")):
         assert g.is_cuda
         same(g.detach(), c.detach())
+
+
+@pytest.mark.parametrize("name", DTYPE_NAMES)
+def test_topk_of_long_rows_selects_like_the_cpu_sort(name):
+    # Rows longer than one shared-memory sort with k up to 2048 take the
+    # radix-select kernel; heavy ties (bool, int8, rounded floats) make it
+    # pick the lowest positions among the keys equal to the k-th.
+    x = sortable(name, (3, 5000))
+    for k in (1, 7, 100, 2048, 2049, 5000):
+        for largest in (True, False):
+            gv, gi = x.cuda().topk(k, largest=largest)
+            cv, ci = x.topk(k, largest=largest)
+            exact(gv, cv)
+            exact(gi, ci)
+    # Along dim 0 (moved last on the device) and in one long row.
+    y = sortable(name, (4500, 2))
+    exact(y.cuda().topk(5, 0)[1], y.topk(5, 0)[1])
+    z = sortable(name, (70000,))
+    for largest in (True, False):
+        gv, gi = z.cuda().topk(33, largest=largest)
+        cv, ci = z.topk(33, largest=largest)
+        exact(gv, cv)
+        exact(gi, ci)
+
+
+def test_topk_selection_with_all_equal_and_nan_rows():
+    for row in [np.zeros(6000), np.full(6000, np.nan), np.r_[np.full(3000, np.nan), np.ones(3000)]]:
+        x = torch.tensor(row)
+        for k in (1, 5, 2000):
+            for largest in (True, False):
+                gv, gi = x.cuda().topk(k, largest=largest)
+                cv, ci = x.topk(k, largest=largest)
+                exact(gv, cv)
+                exact(gi, ci)
+
+
+def test_gradient_through_selected_topk_matches_cpu():
+    x = sortable("float64", (2, 6000), nans=False)
+
+    def grad(dev):
+        a = x.to(dev).requires_grad_()
+        v, _ = a.topk(10, largest=False)
+        (v * torch.arange(10.0, dtype=torch.float64, device=dev)).sum().backward()
+        return a.grad
+
+    same(grad("cuda"), grad("cpu"))

@@ -92,6 +92,7 @@ mod tests {
             sort::merge_kernel(sort::key_bytes(DType::F64)),
             sort::merge_kernel(sort::key_bytes(DType::I32)),
             sort::gather_kernel(DType::BF16),
+            sort::topk_kernel(DType::I16),
         ] {
             assert!(seen.contains(&name), "missing kernel {name}");
         }

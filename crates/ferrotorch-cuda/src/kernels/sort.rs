@@ -16,7 +16,9 @@
 //!   short rows per block, writing values and int64 indices;
 //! - `sort_tiles_<dt>`: the tiles of long rows, writing keys and indices;
 //! - `sort_merge_u32/u64`: one merge pass of sorted runs of `w` keys;
-//! - `sort_gather_<dt>`: values from the final indices.
+//! - `sort_gather_<dt>`: values from the final indices;
+//! - `topk_rows_<dt>`: the first k of each row's sort by radix select,
+//!   without sorting the row (k at most [`TOPK_MAX`]).
 
 use super::dtypes::{ctype, suffix};
 use super::KernelSource;
@@ -60,6 +62,16 @@ pub fn gather_kernel(dt: DType) -> String {
     format!("sort_gather_{}", suffix(dt))
 }
 
+/// Most elements `topk_rows_<dt>` selects: their sort in shared memory
+/// (at most 24 KiB) leaves room for its static shared memory in a block's
+/// 48 KiB.
+pub const TOPK_MAX: usize = TILE / 2;
+
+/// Kernel selecting the first `k` of each row's sort (k <= [`TOPK_MAX`]).
+pub fn topk_kernel(dt: DType) -> String {
+    format!("topk_rows_{}", suffix(dt))
+}
+
 const TEMPLATES: &str = r#"
 // Unsigned keys in value order. Floats: NaN (any payload) is the largest
 // key, above +inf; -0.0 and 0.0 are one key; otherwise the sign bit is
@@ -92,6 +104,31 @@ __device__ __forceinline__ unsigned int ft_sort_key(bool v) { return v ? 1u : 0u
 template <typename K, typename I>
 __device__ __forceinline__ bool ft_pair_less(K a, I i, K b, I j) {
     return a < b || (a == b && i < j);
+}
+
+// Sorts each P-element segment (P a power of two) of the `total` (key,
+// position) pairs in shared memory, ascending: a bitonic network, whose
+// stage k merges bitonic runs of length k, alternating direction by
+// `lo & k`. Called by every thread of the block; ends on a barrier.
+template <typename K>
+__device__ __forceinline__ void ft_bitonic(K* sk, int* si, int total, int P) {
+    for (int k = 2; k <= P; k <<= 1) {
+        for (int j = k >> 1; j > 0; j >>= 1) {
+            for (int t = threadIdx.x; t < total / 2; t += blockDim.x) {
+                // Pair t: j divides P / 2, so this stays inside t's segment.
+                const int lo = ((t & ~(j - 1)) << 1) | (t & (j - 1));
+                const int hi = lo + j;
+                const bool up = ((lo & (P - 1)) & k) == 0;
+                const K a = sk[lo], b = sk[hi];
+                const int ia = si[lo], ib = si[hi];
+                if (ft_pair_less(b, ib, a, ia) == up) {
+                    sk[lo] = b; sk[hi] = a;
+                    si[lo] = ib; si[hi] = ia;
+                }
+            }
+            __syncthreads();
+        }
+    }
 }
 
 // Sorts segments of `seg` elements of rows of length `n` (a row is
@@ -131,25 +168,7 @@ __device__ __forceinline__ void ft_sort_segments(long long rows, long long n, lo
             }
         }
         __syncthreads();
-        // Bitonic network over each P-element segment: stage k merges
-        // bitonic runs of length k, alternating direction by `lo & k`.
-        for (int k = 2; k <= P; k <<= 1) {
-            for (int j = k >> 1; j > 0; j >>= 1) {
-                for (int t = threadIdx.x; t < total / 2; t += blockDim.x) {
-                    // Pair t: j divides P / 2, so this stays inside t's segment.
-                    const int lo = ((t & ~(j - 1)) << 1) | (t & (j - 1));
-                    const int hi = lo + j;
-                    const bool up = ((lo & (P - 1)) & k) == 0;
-                    const K a = sk[lo], b = sk[hi];
-                    const int ia = si[lo], ib = si[hi];
-                    if (ft_pair_less(b, ib, a, ia) == up) {
-                        sk[lo] = b; sk[hi] = a;
-                        si[lo] = ib; si[hi] = ia;
-                    }
-                }
-                __syncthreads();
-            }
-        }
+        ft_bitonic(sk, si, total, P);
         for (int e = threadIdx.x; e < total; e += blockDim.x) {
             const long long u = u0 + e / P;
             const long long c = e % P;
@@ -162,6 +181,114 @@ __device__ __forceinline__ void ft_sort_segments(long long rows, long long n, lo
             }
         }
         __syncthreads();  // shared memory is refilled by the next group
+    }
+}
+
+// Thread 0's part of a radix-select pass: the digit whose bin holds the
+// `need`-th (1-based) counted element, and that element's rank within it.
+__device__ __forceinline__ int ft_select_bin(const unsigned int* hist, long long* need) {
+    long long before = 0;
+    int b = 0;
+    for (; b < 255 && before + hist[b] < *need; ++b) before += hist[b];
+    *need -= before;
+    return b;
+}
+
+// The first k pairs, in order, of each row's sort (ascending keys; `desc`
+// complements them), one block per row, without sorting the row: radix
+// select, 8 bits a pass from the top, finds the k-th smallest key `want`
+// (every smaller key is taken, and `need` of the `eq` keys equal to it);
+// when not all equal ones are taken, the same select on positions among
+// them finds the last position taken (stability: the lowest positions go
+// first). The k chosen pairs are then compacted into shared memory (P, a
+// power of two >= k, slots; dynamic) and sorted there.
+template <typename T>
+__device__ __forceinline__ void ft_topk_rows(long long rows, long long n, long long k, int P, int desc,
+                                             const T* x, T* vals, long long* idx) {
+    typedef decltype(ft_sort_key(T())) K;
+    extern __shared__ unsigned long long ft_sort_smem[];
+    K* sk = reinterpret_cast<K*>(ft_sort_smem);
+    int* si = reinterpret_cast<int*>(sk + P);
+    __shared__ unsigned int hist[256];
+    __shared__ K s_want;
+    __shared__ long long s_need, s_eq;
+    __shared__ unsigned int s_pos;
+    __shared__ int s_count;
+    const K flip = desc ? ~K(0) : K(0);
+    for (long long r = blockIdx.x; r < rows; r += gridDim.x) {
+        const T* xr = x + r * n;
+        K want = 0, mask = 0;
+        long long need = k, eq = 0;
+        for (int shift = (int)sizeof(K) * 8 - 8; shift >= 0; shift -= 8) {
+            for (int b = threadIdx.x; b < 256; b += blockDim.x) hist[b] = 0;
+            __syncthreads();
+            for (long long j = threadIdx.x; j < n; j += blockDim.x) {
+                const K key = ft_sort_key(xr[j]) ^ flip;
+                if ((key & mask) == want) atomicAdd(&hist[(unsigned int)(key >> shift) & 255u], 1u);
+            }
+            __syncthreads();
+            if (threadIdx.x == 0) {
+                long long nd = need;
+                const int b = ft_select_bin(hist, &nd);
+                s_want = want | ((K)b << shift);
+                s_need = nd;
+                s_eq = hist[b];
+            }
+            __syncthreads();
+            want = s_want;
+            need = s_need;
+            eq = s_eq;
+            mask |= (K)255 << shift;
+            __syncthreads();  // hist and the s_ values are rewritten next
+        }
+        // Positions are below 2^31: four 8-bit passes.
+        long long last = n;
+        if (need < eq) {
+            unsigned int pw = 0, pm = 0;
+            for (int shift = 24; shift >= 0; shift -= 8) {
+                for (int b = threadIdx.x; b < 256; b += blockDim.x) hist[b] = 0;
+                __syncthreads();
+                for (long long j = threadIdx.x; j < n; j += blockDim.x) {
+                    const unsigned int p = (unsigned int)j;
+                    if ((p & pm) == pw && (ft_sort_key(xr[j]) ^ flip) == want) atomicAdd(&hist[(p >> shift) & 255u], 1u);
+                }
+                __syncthreads();
+                if (threadIdx.x == 0) {
+                    long long nd = need;
+                    const int b = ft_select_bin(hist, &nd);
+                    s_need = nd;
+                    s_pos = pw | ((unsigned int)b << shift);
+                }
+                __syncthreads();
+                need = s_need;
+                pw = s_pos;
+                pm |= 255u << shift;
+                __syncthreads();
+            }
+            last = pw;
+        }
+        if (threadIdx.x == 0) s_count = 0;
+        for (int e = threadIdx.x; e < P; e += blockDim.x) {
+            sk[e] = ~K(0);
+            si[e] = 0x7fffffff;
+        }
+        __syncthreads();
+        // Exactly k pairs pass; their slots' order does not matter.
+        for (long long j = threadIdx.x; j < n; j += blockDim.x) {
+            const K key = ft_sort_key(xr[j]) ^ flip;
+            if (key < want || (key == want && j <= last)) {
+                const int at = atomicAdd(&s_count, 1);
+                sk[at] = key;
+                si[at] = (int)j;
+            }
+        }
+        __syncthreads();
+        ft_bitonic(sk, si, P, P);
+        for (long long c = threadIdx.x; c < k; c += blockDim.x) {
+            vals[r * k + c] = xr[si[c]];
+            idx[r * k + c] = si[c];
+        }
+        __syncthreads();  // shared memory is refilled for the next row
     }
 }
 
@@ -219,6 +346,11 @@ pub fn sort_module() -> KernelSource {
             s,
             "extern \"C\" __global__ void {}(long long total, long long n, const {t}* x, const long long* idx, {t}* vals) {{ FT_FOR_EACH(e, total) vals[e] = x[(e / n) * n + idx[e]]; }}",
             gather_kernel(dt)
+        );
+        let _ = writeln!(
+            s,
+            "extern \"C\" __global__ void {}(long long rows, long long n, long long k, int P, int desc, const {t}* x, {t}* vals, long long* idx) {{ ft_topk_rows<{t}>(rows, n, k, P, desc, x, vals, idx); }}",
+            topk_kernel(dt)
         );
     }
     for (bytes, k) in [(4, "unsigned int"), (8, "unsigned long long")] {

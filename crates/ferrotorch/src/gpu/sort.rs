@@ -78,7 +78,11 @@ pub(crate) fn sort(x: &Tensor, len: usize, descending: bool) -> Result<(Tensor, 
     while k::TILE << passes < len {
         passes += 1;
     }
-    let key_dtype = if key_bytes == 8 { DType::I64 } else { DType::I32 };
+    let key_dtype = if key_bytes == 8 {
+        DType::I64
+    } else {
+        DType::I32
+    };
     let keys = [
         empty(&dev, &[total], key_dtype)?,
         empty(&dev, &[total], key_dtype)?,
@@ -132,7 +136,62 @@ pub(crate) fn sort(x: &Tensor, len: usize, descending: bool) -> Result<(Tensor, 
         &module,
         &k::gather_kernel(dt),
         total,
-        &[count(total), count(len), first(x), first(&idx), first(&vals)],
+        &[
+            count(total),
+            count(len),
+            first(x),
+            first(&idx),
+            first(&vals),
+        ],
+    )?;
+    Ok((vals, idx))
+}
+
+/// Whether [`topk`] serves `k` of rows of length `len`: rows longer than
+/// one shared-memory sort (shorter ones sort in one launch anyway) and `k`
+/// small enough for the selection kernel.
+pub(crate) fn topk_selects(len: usize, k: usize) -> bool {
+    len > k::TILE && (1..=k::TOPK_MAX).contains(&k) && len <= i32::MAX as usize
+}
+
+/// (values, int64 indices) of the first `k` elements of each row's stable
+/// sort (descending when `largest`) of the rows of length `len` of
+/// contiguous `x`, without sorting the rows (see `kernels::sort`); the
+/// result has `x`'s shape with the last dim `k`. Callers check
+/// [`topk_selects`].
+pub(crate) fn topk(x: &Tensor, len: usize, k: usize, largest: bool) -> Result<(Tensor, Tensor)> {
+    let dev = device_of(x)?;
+    let dt = x.dtype();
+    let mut shape = x.shape().to_vec();
+    if let Some(last) = shape.last_mut() {
+        *last = k;
+    }
+    let vals = empty(&dev, &shape, dt)?;
+    let idx = empty(&dev, &shape, DType::I64)?;
+    let rows = x.numel().checked_div(len).unwrap_or(0);
+    if rows == 0 || k == 0 {
+        return Ok((vals, idx));
+    }
+    let p = k.next_power_of_two();
+    let module = dev.module("sort", k::sort_module)?;
+    let cfg = LaunchConfig {
+        grid: rows.clamp(1, MAX_GRID) as u32,
+        block: 512,
+        shared_mem_bytes: (p * (k::key_bytes(dt) + 4)) as u32,
+    };
+    module.launch(
+        &k::topk_kernel(dt),
+        cfg,
+        &[
+            count(rows),
+            count(len),
+            count(k),
+            KernelArg::I32(p as i32),
+            KernelArg::I32(largest as i32),
+            first(x),
+            first(&vals),
+            first(&idx),
+        ],
     )?;
     Ok((vals, idx))
 }
