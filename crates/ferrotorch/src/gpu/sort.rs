@@ -1,11 +1,13 @@
 //! Stable sort of the contiguous rows of a CUDA tensor (`sort`, `argsort`,
-//! and through them `topk`), with the CPU backend's order (see
+//! and `topk`), with the CPU backend's order (see
 //! `ferrotorch_cuda::kernels::sort`).
 //!
 //! Rows of at most `TILE` elements are sorted in shared memory by one
 //! launch; longer rows are sorted as tiles, merged pass by pass in global
 //! memory (ping-ponging between two key and index buffers), and their values
-//! gathered through the final indices.
+//! gathered through the final indices. `topk` of long rows with a small `k`
+//! selects its k elements without sorting the row; other `topk`s are the
+//! sort narrowed (in `ops::rows`).
 
 use super::{count, device_of, empty, first};
 use crate::{DType, Error, Result, Tensor};
