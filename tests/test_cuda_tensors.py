@@ -636,3 +636,206 @@ def test_out_of_memory_raises_and_the_process_stays_usable():
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["oom", "ok", "copy", "oom", "ok", "usable"], out.stdout
     assert "panicked" not in out.stderr, out.stderr
+
+
+# ---------------------------------------------------------------- sort, topk, flip
+
+
+def exact(gpu, cpu):
+    """Asserts a CUDA result equals the CPU one exactly: NaN where NaN, and
+    the sign of zeros too (sorting moves values, it never computes them)."""
+    same(gpu, cpu)
+    g, c = to_np(gpu), to_np(cpu)
+    np.testing.assert_array_equal(g, c)
+    if g.dtype.kind == "f":
+        np.testing.assert_array_equal(np.signbit(g), np.signbit(c))
+
+
+def sortable(name, shape, nans=True):
+    """``sample`` with many ties (floats rounded to halves, integers and
+    bool drawn from few values), and for floats NaNs and both zeros."""
+    x = sample(name, shape)
+    if name not in FLOAT_NAMES:
+        return x
+    v = np.round(to_np(x).astype(np.float64) * 2) / 2
+    flat = v.reshape(-1)
+    if flat.size:
+        picks = RNG.random(flat.size)
+        flat[picks < 0.08] = -0.0
+        flat[(picks >= 0.08) & (picks < 0.16)] = 0.0
+        if nans:
+            flat[(picks >= 0.16) & (picks < 0.24)] = np.nan
+        flat[(picks >= 0.24) & (picks < 0.27)] = np.inf
+        flat[(picks >= 0.27) & (picks < 0.30)] = -np.inf
+    return torch.tensor(v).to(tdt(name))
+
+
+def check_sort(x, dim, descending):
+    gv, gi = torch.sort(x.cuda(), dim, descending=descending)
+    cv, ci = torch.sort(x, dim, descending=descending)
+    exact(gv, cv)
+    exact(gi, ci)
+    exact(torch.argsort(x.cuda(), dim, descending=descending), ci)
+
+
+@pytest.mark.parametrize("name", DTYPE_NAMES)
+def test_sort_and_argsort_match_cpu_with_ties_and_nans(name):
+    x = sortable(name, (4, 6, 37))
+    for dim in (0, 1, -1):
+        for descending in (False, True):
+            check_sort(x, dim, descending)
+    # The stable order of ties, checked on its own: equal values keep
+    # their positions' order both ways.
+    ties = torch.tensor([1, 0, 1, 1, 0, 2, 1]).to(tdt(name))
+    _, up = torch.sort(ties.cuda())
+    _, down = torch.sort(ties.cuda(), descending=True)
+    if name == "bool":
+        assert up.tolist() == [1, 4, 0, 2, 3, 5, 6] and down.tolist() == [0, 2, 3, 5, 6, 1, 4]
+    else:
+        assert up.tolist() == [1, 4, 0, 2, 3, 6, 5] and down.tolist() == [5, 0, 2, 3, 6, 1, 4]
+
+
+def test_sort_puts_nans_last_ascending_and_first_descending():
+    x = torch.tensor([3.0, float("nan"), -0.0, 0.0, 1.0, float("nan"), -float("inf")])
+    v, i = torch.sort(x.cuda())
+    assert i.tolist() == [6, 2, 3, 4, 0, 1, 5]
+    assert np.signbit(to_np(v)[1]) and not np.signbit(to_np(v)[2])
+    assert torch.sort(x.cuda(), descending=True)[1].tolist() == [1, 5, 0, 4, 2, 3, 6]
+
+
+@pytest.mark.parametrize("name", DTYPE_NAMES)
+@pytest.mark.parametrize("n", [4096, 4097, 5000, 70000])
+def test_sort_of_rows_longer_than_shared_memory_matches_cpu(name, n):
+    # 4096 is the longest row sorted in shared memory; longer ones are
+    # sorted as tiles and merged.
+    x = sortable(name, (2, n) if n < 70000 else (n,))
+    for descending in (False, True):
+        check_sort(x, -1, descending)
+
+
+def test_sort_of_many_short_rows_and_odd_lengths():
+    for shape in [(3000, 3), (2, 3000), (50, 1), (7, 33), (5, 1025), (3, 2049)]:
+        x = sortable("float32", shape)
+        for dim in (0, 1):
+            check_sort(x, dim, False)
+            check_sort(x, dim, True)
+
+
+def test_sort_of_empty_scalar_and_non_contiguous_inputs():
+    for shape in [(0,), (0, 5), (3, 0)]:
+        x = torch.zeros(shape)
+        for dim in range(len(shape)):
+            check_sort(x, dim, False)
+    check_sort(torch.tensor(2.5), 0, True)
+    # Views of device memory (`.cuda()` of a CPU view would copy it contiguous).
+    base = sortable("float64", (12, 40))
+    views = [lambda t: t.t(), lambda t: t[::2, 5:30:3], lambda t: t.t()[3:9],
+             lambda t: t.unsqueeze(1).expand(12, 3, 40)]
+    for view in views:
+        g, c = view(base.cuda()), view(base)
+        assert not g.is_contiguous()
+        for dim in (0, -1):
+            for descending in (False, True):
+                gv, gi = torch.sort(g, dim, descending=descending)
+                cv, ci = torch.sort(c, dim, descending=descending)
+                exact(gv, cv)
+                exact(gi, ci)
+                exact(g.argsort(dim, descending=descending), ci)
+            exact(g.topk(2, dim)[1], c.topk(2, dim)[1])
+
+
+@pytest.mark.parametrize("name", DTYPE_NAMES)
+def test_topk_matches_cpu_largest_and_smallest(name):
+    x = sortable(name, (5, 6, 23))
+    for dim, size in ((0, 5), (1, 6), (-1, 23)):
+        for k in (0, 1, 3, size):
+            for largest in (True, False):
+                gv, gi = torch.topk(x.cuda(), k, dim, largest=largest)
+                cv, ci = torch.topk(x, k, dim, largest=largest)
+                exact(gv, cv)
+                exact(gi, ci)
+    with pytest.raises(RuntimeError):
+        x.cuda().topk(24)
+
+
+@pytest.mark.parametrize("name", DTYPE_NAMES)
+def test_flip_matches_cpu(name):
+    x = sortable(name, (3, 4, 5))
+    for dims in [(0,), (1,), (2,), (-1,), (0, 2), (0, 1, 2), ()]:
+        exact(torch.flip(x.cuda(), dims), torch.flip(x, dims))
+    views = [lambda t: t.transpose(0, 2), lambda t: t[:, 1:, ::2], lambda t: t[1:, 2:],
+             lambda t: t.unsqueeze(0).expand(2, 3, 4, 5), lambda t: t.flip(1).transpose(1, 2)[:, ::2]]
+    for view in views:
+        g, c = view(x.cuda()), view(x)
+        for dims in [(0,), (-1,), (0, -1), (1, -1)]:
+            exact(g.flip(dims), c.flip(dims))
+    exact(torch.zeros(0, 3).cuda().flip(0), torch.zeros(0, 3).flip(0))
+    exact(torch.tensor(1.5).cuda().flip(()), torch.tensor(1.5).flip(()))
+    f = x.cuda().flip(1)
+    assert f.is_contiguous() and f.data_ptr() != x.cuda().data_ptr()
+
+
+def test_gradients_through_sort_topk_and_flip_match_cpu():
+    x = sortable("float32", (4, 9), nans=False)
+    w = sample("float32", (4, 9))
+
+    def grads(dev):
+        a = x.to(dev).requires_grad_()
+        v, _ = torch.sort(a, 1, descending=True)
+        t, _ = torch.topk(a, 3, 0, largest=False)
+        f = a.flip((0, 1))
+        (v * w.to(dev)).sum().backward(retain_graph=True)
+        g1 = a.grad.clone()
+        a.grad = None
+        ((t * 2).sum() + (f * w.to(dev)).sum()).backward()
+        return v, t, f, g1, a.grad
+
+    for g, c in zip(grads("cuda"), grads("cpu")):
+        assert g.is_cuda
+        same(g.detach(), c.detach())
+
+
+@pytest.mark.parametrize("name", DTYPE_NAMES)
+def test_topk_of_long_rows_selects_like_the_cpu_sort(name):
+    # Rows longer than one shared-memory sort with k up to 2048 take the
+    # radix-select kernel; heavy ties (bool, int8, rounded floats) make it
+    # pick the lowest positions among the keys equal to the k-th.
+    x = sortable(name, (3, 5000))
+    for k in (1, 7, 100, 2048, 2049, 5000):
+        for largest in (True, False):
+            gv, gi = x.cuda().topk(k, largest=largest)
+            cv, ci = x.topk(k, largest=largest)
+            exact(gv, cv)
+            exact(gi, ci)
+    # Along dim 0 (moved last on the device) and in one long row.
+    y = sortable(name, (4500, 2))
+    exact(y.cuda().topk(5, 0)[1], y.topk(5, 0)[1])
+    z = sortable(name, (70000,))
+    for largest in (True, False):
+        gv, gi = z.cuda().topk(33, largest=largest)
+        cv, ci = z.topk(33, largest=largest)
+        exact(gv, cv)
+        exact(gi, ci)
+
+
+def test_topk_selection_with_all_equal_and_nan_rows():
+    for row in [np.zeros(6000), np.full(6000, np.nan), np.r_[np.full(3000, np.nan), np.ones(3000)]]:
+        x = torch.tensor(row)
+        for k in (1, 5, 2000):
+            for largest in (True, False):
+                gv, gi = x.cuda().topk(k, largest=largest)
+                cv, ci = x.topk(k, largest=largest)
+                exact(gv, cv)
+                exact(gi, ci)
+
+
+def test_gradient_through_selected_topk_matches_cpu():
+    x = sortable("float64", (2, 6000), nans=False)
+
+    def grad(dev):
+        a = x.to(dev).requires_grad_()
+        v, _ = a.topk(10, largest=False)
+        (v * torch.arange(10.0, dtype=torch.float64, device=dev)).sum().backward()
+        return a.grad
+
+    same(grad("cuda"), grad("cpu"))

@@ -15,6 +15,7 @@ mod prelude;
 pub mod random;
 pub mod reduce;
 pub mod softmax;
+pub mod sort;
 
 /// One CUDA module: a name (for errors and caching) and its full source.
 #[derive(Clone, Debug)]
@@ -52,6 +53,7 @@ pub fn all() -> Vec<KernelSource> {
     modules.push(linalg::linalg_module());
     modules.push(index::index_module());
     modules.push(random::random_module());
+    modules.push(sort::sort_module());
     modules
 }
 
@@ -85,6 +87,12 @@ mod tests {
             reduce::fold_kernel("sum", DType::Bool, true),
             reduce::fold_kernel("max", DType::F16, false),
             reduce::arg_kernel(true, DType::I8, true),
+            sort::rows_kernel(DType::Bool),
+            sort::tiles_kernel(DType::F16),
+            sort::merge_kernel(sort::key_bytes(DType::F64)),
+            sort::merge_kernel(sort::key_bytes(DType::I32)),
+            sort::gather_kernel(DType::BF16),
+            sort::topk_kernel(DType::I16),
         ] {
             assert!(seen.contains(&name), "missing kernel {name}");
         }

@@ -9,11 +9,13 @@
 //! except the explicit transfers ([`download`]).
 
 pub(crate) mod elementwise;
+pub(crate) mod flip;
 pub(crate) mod index;
 pub mod linalg;
 pub mod random;
 pub(crate) mod reduce;
 pub(crate) mod rows;
+pub(crate) mod sort;
 
 use crate::storage::Storage;
 use crate::{DType, Device, Error, Layout, Result, Tensor};

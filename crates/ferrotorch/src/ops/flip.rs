@@ -3,7 +3,7 @@
 
 use crate::autograd::any_requires_grad;
 use crate::autograd::formulas::views::flip_recorded;
-use crate::{Error, Result, Tensor};
+use crate::{Device, Error, Result, Tensor};
 
 /// `t.flip(dims)`.
 ///
@@ -38,6 +38,9 @@ pub fn flip(t: &Tensor, dims: &[i64]) -> Result<Tensor> {
 }
 
 fn flip_forward(t: &Tensor, dims: &[usize]) -> Result<Tensor> {
+    if t.device() != Device::Cpu {
+        return crate::gpu::flip::flip(t, dims);
+    }
     let mut out = t.clone();
     for &d in dims {
         let n = t.shape()[d] as i64;

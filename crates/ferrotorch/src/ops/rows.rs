@@ -157,10 +157,14 @@ pub fn sort(t: &Tensor, dim: i64, descending: bool) -> Result<(Tensor, Tensor)> 
     let d = t.dim_index(dim)?;
     let (r, len) = to_rows(t, d)?;
     let shape = rows_shape(t, d);
-    let (vals, idx) = with_dtype!(t.dtype(), T => {
-        let (v, i) = rows::sort(r.contiguous_slice::<T>(), len, descending);
-        (Tensor::from_vec(v, &shape)?, Tensor::from_vec(i, &shape)?)
-    });
+    let (vals, idx) = if t.device() != Device::Cpu {
+        crate::gpu::sort::sort(&r, len, descending)?
+    } else {
+        with_dtype!(t.dtype(), T => {
+            let (v, i) = rows::sort(r.contiguous_slice::<T>(), len, descending);
+            (Tensor::from_vec(v, &shape)?, Tensor::from_vec(i, &shape)?)
+        })
+    };
     let (vals, idx) = (from_rows(t, vals, d)?, from_rows(t, idx, d)?);
     if crate::autograd::any_requires_grad(&[t]) {
         let vals = crate::ops::reduce::picked_along("SortBackward0", t, dim, true, vals, &idx)?;
@@ -169,7 +173,12 @@ pub fn sort(t: &Tensor, dim: i64, descending: bool) -> Result<(Tensor, Tensor)> 
     Ok((vals, idx))
 }
 
-/// `topk(k, dim, largest, sorted)` -> (values, indices).
+/// `topk(k, dim, largest, sorted)` -> (values, indices): the first `k` of
+/// the stable sort along `dim` (descending when `largest`), so ties keep
+/// their order and NaN counts as the largest value. On the CPU, and on CUDA
+/// for rows that sort in one shared-memory pass or large `k`, that is the
+/// sort narrowed; on CUDA, long rows with `k` up to
+/// `kernels::sort::TOPK_MAX` are selected without a sort (radix select).
 ///
 /// ```
 /// use ferrotorch::ops::rows::{sort, topk};
@@ -198,11 +207,29 @@ pub fn topk(t: &Tensor, k: i64, dim: i64, largest: bool) -> Result<(Tensor, Tens
     if k < 0 || k as usize > size {
         return Err(Error::Runtime("selected index k out of range".into()));
     }
-    let (v, i) = {
-        let _g = crate::autograd::GradModeGuard::new(false);
-        sort(t, dim, largest)?
+    let (v, i) = if t.device() != Device::Cpu && crate::gpu::sort::topk_selects(size, k as usize) {
+        // Long rows, small k: selected without sorting the rows.
+        let (r, len) = to_rows(t, d)?;
+        let (v, i) = crate::gpu::sort::topk(&r, len, k as usize, largest)?;
+        (from_rows(t, v, d)?, from_rows(t, i, d)?)
+    } else {
+        // The first k of the stable sort: the same order of ties and NaNs.
+        let (v, i) = {
+            let _g = crate::autograd::GradModeGuard::new(false);
+            sort(t, dim, largest)?
+        };
+        narrow_to(t, d, k, v, i)?
     };
-    let (v, i) = if t.ndim() == 0 {
+    if crate::autograd::any_requires_grad(&[t]) {
+        let v = crate::ops::reduce::picked_along("TopkBackward0", t, dim, true, v, &i)?;
+        return Ok((v, i));
+    }
+    Ok((v, i))
+}
+
+/// The first `k` along `d` of sorted values and indices.
+fn narrow_to(t: &Tensor, d: usize, k: i64, v: Tensor, i: Tensor) -> Result<(Tensor, Tensor)> {
+    Ok(if t.ndim() == 0 {
         (v, i)
     } else {
         let _g = crate::autograd::GradModeGuard::new(false);
@@ -210,10 +237,5 @@ pub fn topk(t: &Tensor, k: i64, dim: i64, largest: bool) -> Result<(Tensor, Tens
             v.narrow(d as i64, 0, k)?.contiguous(),
             i.narrow(d as i64, 0, k)?.contiguous(),
         )
-    };
-    if crate::autograd::any_requires_grad(&[t]) {
-        let v = crate::ops::reduce::picked_along("TopkBackward0", t, dim, true, v, &i)?;
-        return Ok((v, i));
-    }
-    Ok((v, i))
+    })
 }
