@@ -148,6 +148,9 @@ CUDA_PENDING = {
                              "storage, e.g. torch.zeros(0, 3, device='cuda')[:, 1]: .cpu() panics "
                              "(ferrotorch-cuda buffer.rs:52 'offset + dst.len() <= self.nbytes') and .sum() "
                              "launches a kernel on the out-of-allocation pointer 0x4",
+    "bug_like_device": "BUG: zeros_like/ones_like/empty_like/full_like/rand_like/randn_like/randint_like of a "
+                       "CUDA tensor return a CPU tensor (ferrotorch/_creation.py _like and randint_like ignore "
+                       "input.device when device= is not given)",
 }
 
 
