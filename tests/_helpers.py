@@ -23,6 +23,13 @@ FLOAT_NAMES = ["float32", "float64", "float16", "bfloat16"]
 INT_NAMES = ["int64", "int32", "int16", "int8", "uint8"]
 
 
+# The device type of the running ``device``-parametrised test (set by the
+# ``device`` fixture in conftest.py; None outside such tests): ``check`` and
+# ``to_np`` assert that the tensors they read are on it, so that no op quietly
+# hands back a CPU result.
+EXPECTED_DEVICE = None
+
+
 def tdt(name):
     """torch dtype object from its name (looked up lazily)."""
     return getattr(torch, name)
@@ -33,8 +40,11 @@ def dtype_name(dt):
 
 
 def to_np(t):
-    """A numpy copy of tensor ``t`` on any device (bfloat16 goes through float32)."""
+    """A numpy copy of tensor ``t`` on any device (bfloat16 goes through float32);
+    in a ``device``-parametrised test ``t`` must be on that device."""
     assert isinstance(t, torch.Tensor), f"expected a Tensor, got {type(t)!r}"
+    if EXPECTED_DEVICE is not None:
+        assert t.device.type == EXPECTED_DEVICE, f"device {t.device} != {EXPECTED_DEVICE}"
     t = t.cpu()
     if t.dtype == torch.bfloat16:
         return np.array(t.float().numpy())
@@ -52,17 +62,10 @@ def tol_for(dt):
     return dict(rtol=1e-12, atol=1e-12)
 
 
-# The device type of the running ``device``-parametrised test (set by the
-# ``device`` fixture in conftest.py; None outside such tests).
-EXPECTED_DEVICE = None
-
-
 def check(t, expected, dtype=None, rtol=None, atol=None, exact=None):
     """Assert tensor ``t`` has the shape/values of ``expected`` (and ``dtype``);
     in a ``device``-parametrised test, also that ``t`` is on that device."""
     assert isinstance(t, torch.Tensor), f"expected a Tensor, got {type(t)!r}"
-    if EXPECTED_DEVICE is not None:
-        assert t.device.type == EXPECTED_DEVICE, f"device {t.device} != {EXPECTED_DEVICE}"
     expected = np.asarray(expected)
     assert tuple(t.shape) == expected.shape, f"shape {tuple(t.shape)} != {expected.shape}"
     if dtype is not None:
