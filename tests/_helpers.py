@@ -154,6 +154,8 @@ CUDA_PENDING = {
     "bug_like_device": "BUG: zeros_like/ones_like/empty_like/full_like/rand_like/randn_like/randint_like of a "
                        "CUDA tensor return a CPU tensor (ferrotorch/_creation.py _like and randint_like ignore "
                        "input.device when device= is not given)",
+    "bug_inplace_random": "BUG: Tensor.uniform_ / normal_ of a CUDA tensor raise 'Expected all tensors to be on "
+                          "the same device, but found at least two devices, cuda:0 and cpu!'",
 }
 
 
