@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 
 import numpy as np
 import pytest
@@ -154,6 +155,9 @@ CUDA_PENDING = {
     "bug_like_device": "BUG: zeros_like/ones_like/empty_like/full_like/rand_like/randn_like/randint_like of a "
                        "CUDA tensor return a CPU tensor (ferrotorch/_creation.py _like and randint_like ignore "
                        "input.device when device= is not given)",
+    "bug_cuda_type_name": "BUG: messages naming a tensor's legacy type (version-counter errors, register_hook "
+                          "checks) say torch.FloatTensor for a CUDA tensor where PyTorch says "
+                          "torch.cuda.FloatTensor",
     "bug_inplace_random": "BUG: Tensor.uniform_ / normal_ of a CUDA tensor raise 'Expected all tensors to be on "
                           "the same device, but found at least two devices, cuda:0 and cpu!'",
 }
@@ -166,6 +170,19 @@ def cuda_pending(device, *keys):
         reasons = [CUDA_PENDING[k] for k in keys if k in CUDA_PENDING]
         if reasons:
             pytest.skip("on CUDA later: " + "; ".join(reasons))
+
+
+def device_type_names(expected, device):
+    """``expected`` (a string, or tuples/lists of them) with PyTorch's legacy
+    tensor type names (``torch.FloatTensor``) as PyTorch prints them for a
+    tensor on ``device`` (``torch.cuda.FloatTensor``)."""
+    if isinstance(expected, str):
+        if str(device).startswith("cuda"):
+            return re.sub(r"\btorch\.([A-Z][a-z]+Tensor)\b", r"torch.cuda.\1", expected)
+        return expected
+    if isinstance(expected, (tuple, list)):
+        return type(expected)(device_type_names(e, device) for e in expected)
+    return expected
 
 
 _CREATORS = ("tensor", "as_tensor", "scalar_tensor", "zeros", "ones", "full", "empty", "eye",
