@@ -152,12 +152,16 @@ CUDA_PENDING = {
                              "storage, e.g. torch.zeros(0, 3, device='cuda')[:, 1]: .cpu() panics "
                              "(ferrotorch-cuda buffer.rs:52 'offset + dst.len() <= self.nbytes') and .sum() "
                              "launches a kernel on the out-of-allocation pointer 0x4",
-    "bug_like_device": "BUG: zeros_like/ones_like/empty_like/full_like/rand_like/randn_like/randint_like of a "
-                       "CUDA tensor return a CPU tensor (ferrotorch/_creation.py _like and randint_like ignore "
-                       "input.device when device= is not given)",
+    "bug_like_device": "BUG: zeros_like/ones_like/empty_like/full_like/rand_like/randn_like/randint_like and "
+                       "Tensor.new_zeros/new_ones/new_full/new_empty/new_tensor of a CUDA tensor return a CPU "
+                       "tensor (they ignore the input's device when device= is not given); so "
+                       "torch.autograd.gradcheck (which uses new_zeros) fails on CUDA inputs",
     "bug_cuda_type_name": "BUG: messages naming a tensor's legacy type (version-counter errors, register_hook "
                           "checks) say torch.FloatTensor for a CUDA tensor where PyTorch says "
                           "torch.cuda.FloatTensor",
+    "bug_function_materialize": "BUG: the zero gradient materialized for an unused output of a custom "
+                                "autograd.Function is a CPU tensor for a CUDA output "
+                                "(ferrotorch-python/src/function.rs: Tensor::zeros(shape, dtype) has no device)",
     "bug_inplace_random": "BUG: Tensor.uniform_ / normal_ of a CUDA tensor raise 'Expected all tensors to be on "
                           "the same device, but found at least two devices, cuda:0 and cpu!'",
 }
