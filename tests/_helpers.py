@@ -162,6 +162,9 @@ CUDA_PENDING = {
     "bug_function_materialize": "BUG: the zero gradient materialized for an unused output of a custom "
                                 "autograd.Function is a CPU tensor for a CUDA output "
                                 "(ferrotorch-python/src/function.rs: Tensor::zeros(shape, dtype) has no device)",
+    "bug_inplace_backward": "BUG: backward through zero_ / fill_ of a non-leaf, or through an in-place write "
+                            "into a view of one (y[0] = 0, y[1:].mul_(3): CopySlices), raises 'Expected all "
+                            "tensors to be on the same device, but found at least two devices, cpu and cuda:0!'",
     "bug_inplace_random": "BUG: Tensor.uniform_ / normal_ of a CUDA tensor raise 'Expected all tensors to be on "
                           "the same device, but found at least two devices, cuda:0 and cpu!'",
 }
