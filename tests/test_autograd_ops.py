@@ -221,7 +221,8 @@ def test_clamp_tensor_bounds_split_ties_like_torch(device):
     import itertools
 
     rows = list(itertools.product([0.0, 1.0, 2.0], repeat=3))
-    x, lo, hi = (torch.tensor([r[i] for r in rows], dtype=torch.float64, requires_grad=True, device=device) for i in range(3))
+    x, lo, hi = (torch.tensor([r[i] for r in rows], dtype=torch.float64, requires_grad=True, device=device)
+                 for i in range(3))
     torch.clamp(x, lo, hi).backward(torch.ones(len(rows), dtype=torch.float64, device=device))
     exp_x = [1, .5, .5, 0, 0, 0, 0, 0, 0, 0, .5, 1, 0, 1, .5, 0, 0, 0, 0, 0, .5, 0, 0, .5, 0, 0, 1]
     exp_lo = [0, .5, .5, 0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, .5, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]

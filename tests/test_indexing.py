@@ -99,10 +99,14 @@ ADV = [
     ("tensor2d", lambda t: torch.tensor([[0, 1], [2, 2]], device=t.device)),
     ("empty", lambda t: torch.tensor([], dtype=torch.int64, device=t.device)),
     ("two_adjacent", lambda t: (torch.tensor([0, 2], device=t.device), torch.tensor([1, 3], device=t.device))),
-    ("two_adjacent_mid", lambda t: (slice(None), torch.tensor([0, 2, 3], device=t.device), torch.tensor([1, 4, 0], device=t.device))),
-    ("two_nonadjacent", lambda t: (torch.tensor([0, 2], device=t.device), slice(None), torch.tensor([1, 4], device=t.device))),
-    ("three", lambda t: (torch.tensor([0, 1], device=t.device), torch.tensor([1, 2], device=t.device), torch.tensor([3, 4], device=t.device))),
-    ("broadcast_idx", lambda t: (torch.tensor([[0], [2]], device=t.device), slice(None), torch.tensor([1, 3, 4], device=t.device))),
+    ("two_adjacent_mid", lambda t: (slice(None), torch.tensor([0, 2, 3], device=t.device),
+                                    torch.tensor([1, 4, 0], device=t.device))),
+    ("two_nonadjacent", lambda t: (torch.tensor([0, 2], device=t.device), slice(None),
+                                   torch.tensor([1, 4], device=t.device))),
+    ("three", lambda t: (torch.tensor([0, 1], device=t.device), torch.tensor([1, 2], device=t.device),
+                         torch.tensor([3, 4], device=t.device))),
+    ("broadcast_idx", lambda t: (torch.tensor([[0], [2]], device=t.device), slice(None),
+                                 torch.tensor([1, 3, 4], device=t.device))),
     ("broadcast_adjacent", lambda t: (torch.tensor([[0], [2]], device=t.device), torch.tensor([1, 3], device=t.device))),
     ("with_slice_after", lambda t: (torch.tensor([1, 0], device=t.device), slice(1, 3))),
     ("with_ellipsis", lambda t: (Ellipsis, torch.tensor([4, 0], device=t.device))),
@@ -385,7 +389,8 @@ def test_masked_fill(dtype, device):
 def test_masked_fill_broadcast_and_tensor_value(device):
     r = torch.zeros(2, 3, device=device).masked_fill(torch.tensor([True, False, True], device=device), 1.0)
     check(r, [[1.0, 0.0, 1.0], [1.0, 0.0, 1.0]])
-    r = torch.zeros(2, device=device).masked_fill(torch.tensor([True, False], device=device), torch.tensor(3.0, device=device))
+    r = torch.zeros(2, device=device).masked_fill(torch.tensor([True, False], device=device),
+                                                  torch.tensor(3.0, device=device))
     check(r, [3.0, 0.0])
     r = torch.zeros(2, dtype=torch.int64, device=device).masked_fill(torch.tensor([True, False], device=device), 1.7)
     check(r, [1, 0], dtype="int64")
@@ -414,10 +419,12 @@ def test_where_dtypes(device):
     c = torch.tensor([True, False], device=device)
     check(torch.where(c, 1, 0), [1, 0], dtype="int64")
     check(torch.where(c, 1.0, 0.0), [1.0, 0.0], dtype="float32")
-    check(torch.where(c, torch.tensor([1, 2], device=device), torch.tensor([1.5, 2.5], device=device)), [1.0, 2.5], dtype="float32")
+    check(torch.where(c, torch.tensor([1, 2], device=device), torch.tensor([1.5, 2.5], device=device)), [1.0, 2.5],
+          dtype="float32")
     check(torch.where(c, torch.tensor([1, 2], dtype=torch.int32, device=device), 2.5), [1.0, 2.5], dtype="float32")
     with pytest.raises(RuntimeError):
-        torch.where(torch.tensor([1, 0], device=device), torch.tensor([1, 2], device=device), torch.tensor([3, 4], device=device))
+        torch.where(torch.tensor([1, 0], device=device), torch.tensor([1, 2], device=device),
+                    torch.tensor([3, 4], device=device))
 
 
 def test_where_one_arg_is_nonzero(device):

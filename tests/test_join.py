@@ -42,9 +42,11 @@ def test_cat_result_is_new_storage(device):
 
 
 def test_cat_type_promotion(device):
-    check(torch.cat([torch.tensor([1, 2], device=device), torch.tensor([1.5], device=device)]), [1.0, 2.0, 1.5], dtype="float32")
+    check(torch.cat([torch.tensor([1, 2], device=device), torch.tensor([1.5], device=device)]), [1.0, 2.0, 1.5],
+          dtype="float32")
     check(torch.cat([torch.tensor([True], device=device), torch.tensor([2], device=device)]), [1, 2], dtype="int64")
-    check(torch.cat([torch.tensor([1], dtype=torch.uint8, device=device), torch.tensor([-2], dtype=torch.int8, device=device)]), [1, -2],
+    check(torch.cat([torch.tensor([1], dtype=torch.uint8, device=device),
+                     torch.tensor([-2], dtype=torch.int8, device=device)]), [1, -2],
           dtype="int16")
 
 
@@ -72,7 +74,8 @@ def test_stack(shape, dim, device):
 
 def test_stack_misc(device):
     check(torch.stack([torch.tensor(1, device=device), torch.tensor(2, device=device)]), [1, 2], dtype="int64")
-    check(torch.stack([torch.tensor([1], device=device), torch.tensor([1.5], device=device)]), [[1.0], [1.5]], dtype="float32")
+    check(torch.stack([torch.tensor([1], device=device), torch.tensor([1.5], device=device)]), [[1.0], [1.5]],
+          dtype="float32")
     a = rand((3, 2), "float32", seed=4)
     check(torch.stack([torch.tensor(a, device=device).t(), torch.tensor(a, device=device).t()], 1), np.stack([a.T, a.T], 1))
     with pytest.raises(RuntimeError):

@@ -49,7 +49,8 @@ def test_matmul_int(dtype, device):
 def test_matmul_float16(device):
     a = rand((3, 4), "float16", seed=5, low=-2, high=2)
     b = rand((4, 2), "float16", seed=6, low=-2, high=2)
-    check(torch.tensor(a, device=device) @ torch.tensor(b, device=device), a.astype(np.float64) @ b, dtype="float16", rtol=1e-2, atol=1e-2)
+    check(torch.tensor(a, device=device) @ torch.tensor(b, device=device), a.astype(np.float64) @ b, dtype="float16",
+          rtol=1e-2, atol=1e-2)
 
 
 def test_matmul_noncontiguous(device):
@@ -60,7 +61,8 @@ def test_matmul_noncontiguous(device):
     c = rand((2, 4, 3), "float32", seed=9)
     tc = torch.tensor(c, device=device).transpose(1, 2)
     check(tc @ torch.tensor(b, device=device)[1:5], np.swapaxes(c, 1, 2).astype(np.float64) @ b[1:5], rtol=1e-5, atol=1e-5)
-    check(torch.tensor(a, device=device)[:, 1] @ torch.tensor(a, device=device)[:, 2], a[:, 1].astype(np.float64) @ a[:, 2], rtol=1e-5)
+    check(torch.tensor(a, device=device)[:, 1] @ torch.tensor(a, device=device)[:, 2],
+          a[:, 1].astype(np.float64) @ a[:, 2], rtol=1e-5)
 
 
 @pytest.mark.parametrize(
@@ -98,7 +100,8 @@ def test_bmm(device):
     a = rand((3, 2, 4), "float32", seed=12)
     b = rand((3, 4, 5), "float32", seed=13)
     expected = np.matmul(a.astype(np.float64), b)
-    check(torch.bmm(torch.tensor(a, device=device), torch.tensor(b, device=device)), expected, dtype="float32", rtol=1e-5, atol=1e-5)
+    check(torch.bmm(torch.tensor(a, device=device), torch.tensor(b, device=device)), expected, dtype="float32",
+          rtol=1e-5, atol=1e-5)
     check(torch.tensor(a, device=device).bmm(torch.tensor(b, device=device)), expected, rtol=1e-5, atol=1e-5)
     check(torch.bmm(torch.zeros(0, 2, 3, device=device), torch.zeros(0, 3, 4, device=device)), np.zeros((0, 2, 4)))
     with pytest.raises(RuntimeError):
@@ -136,7 +139,8 @@ def test_outer(dtype, device):
     b = rand((5,), dtype, seed=17)
     check(torch.outer(torch.tensor(a, device=device), torch.tensor(b, device=device)), np.outer(a, b), dtype=dtype)
     check(torch.tensor(a, device=device).outer(torch.tensor(b, device=device)), np.outer(a, b), dtype=dtype)
-    check(torch.outer(torch.tensor([1, 2], device=device), torch.tensor([3.0, 4.0, 5.0], device=device)), [[3.0, 4.0, 5.0], [6.0, 8.0, 10.0]],
+    check(torch.outer(torch.tensor([1, 2], device=device), torch.tensor([3.0, 4.0, 5.0], device=device)),
+          [[3.0, 4.0, 5.0], [6.0, 8.0, 10.0]],
           dtype="float32")
     c = np.arange(10.0)
     check(torch.outer(torch.tensor(c, device=device)[::3], torch.tensor(c, device=device)[1::4]), np.outer(c[::3], c[1::4]))
@@ -189,9 +193,12 @@ def test_bool_mm_bmm_dot_raise(device):
 
 
 def test_bool_products_with_empty_operands_and_outer_work(device):
-    check(torch.zeros(2, 0, dtype=B, device=device).mm(torch.zeros(0, 3, dtype=B, device=device)), np.zeros((2, 3), bool), dtype="bool")
-    check(torch.zeros(0, 2, dtype=B, device=device) @ torch.ones(2, 2, dtype=B, device=device), np.zeros((0, 2), bool), dtype="bool")
-    check(torch.zeros(0, 2, 2, dtype=B, device=device).bmm(torch.zeros(0, 2, 2, dtype=B, device=device)), np.zeros((0, 2, 2), bool))
+    check(torch.zeros(2, 0, dtype=B, device=device).mm(torch.zeros(0, 3, dtype=B, device=device)),
+          np.zeros((2, 3), bool), dtype="bool")
+    check(torch.zeros(0, 2, dtype=B, device=device) @ torch.ones(2, 2, dtype=B, device=device),
+          np.zeros((0, 2), bool), dtype="bool")
+    check(torch.zeros(0, 2, 2, dtype=B, device=device).bmm(torch.zeros(0, 2, 2, dtype=B, device=device)),
+          np.zeros((0, 2, 2), bool))
     v = torch.tensor([True, False], device=device)
     check(v.outer(v), [[True, False], [False, False]], dtype="bool")
 

@@ -188,7 +188,8 @@ def test_arith_broadcast(name, op, ref, dtype, sa, sb, device):
 
 @pytest.mark.parametrize("name, op, ref", ARITH, ids=[a[0] for a in ARITH])
 def test_arith_noncontiguous(name, op, ref, device):
-    for (k1, a, ta), (k2, b, tb) in zip(variants((3, 4), "float32", 1, device=device), variants((3, 4), "float32", 7, device=device)):
+    for (k1, a, ta), (k2, b, tb) in zip(variants((3, 4), "float32", 1, device=device),
+                                        variants((3, 4), "float32", 7, device=device)):
         check(op(ta, tb), ref(a, b))
         check(op(ta, tb[0]), ref(a, b[0]))
 
@@ -197,7 +198,8 @@ def test_add_sub_alpha(device):
     a, b = torch.tensor([1.0, 2.0], device=device), torch.tensor([3.0, 5.0], device=device)
     check(torch.add(a, b, alpha=2), [7.0, 12.0])
     check(a.sub(b, alpha=0.5), [-0.5, -0.5])
-    check(torch.add(torch.tensor([1, 2], device=device), torch.tensor([1, 1], device=device), alpha=2), [3, 4], dtype="int64")
+    check(torch.add(torch.tensor([1, 2], device=device), torch.tensor([1, 1], device=device), alpha=2), [3, 4],
+          dtype="int64")
     with pytest.raises(RuntimeError):
         torch.add(torch.tensor([1, 2], device=device), torch.tensor([1, 1], device=device), alpha=0.5)
 
@@ -278,7 +280,8 @@ def test_pow_special(device):
 
 @pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "int32", "uint8"])
 def test_maximum_minimum(dtype, device):
-    for (k1, a, ta), (k2, b, tb) in zip(variants((3, 4), dtype, 1, device=device), variants((3, 4), dtype, 9, device=device)):
+    for (k1, a, ta), (k2, b, tb) in zip(variants((3, 4), dtype, 1, device=device),
+                                        variants((3, 4), dtype, 9, device=device)):
         check(torch.maximum(ta, tb), np.maximum(a, b), dtype=dtype)
         check(torch.minimum(ta, tb), np.minimum(a, b), dtype=dtype)
         check(torch.max(ta, tb), np.maximum(a, b), dtype=dtype)
@@ -291,7 +294,8 @@ def test_maximum_nan_and_promotion(device):
     x, y = torch.tensor([nan, 1.0, 2.0], device=device), torch.tensor([0.0, nan, 1.0], device=device)
     check(torch.maximum(x, y), [nan, nan, 2.0])
     check(torch.minimum(x, y), [nan, nan, 1.0])
-    check(torch.maximum(torch.tensor([1, 2], device=device), torch.tensor([1.5, 0.5], device=device)), [1.5, 2.0], dtype="float32")
+    check(torch.maximum(torch.tensor([1, 2], device=device), torch.tensor([1.5, 0.5], device=device)), [1.5, 2.0],
+          dtype="float32")
 
 
 # ---------------------------------------------------------------- comparisons
@@ -320,7 +324,8 @@ def test_comparisons(name, op, ref, dtype, sa, sb, device):
 
 
 def test_comparison_mixed_dtypes_and_nan(device):
-    check(torch.tensor([1, 2, 3], device=device) == torch.tensor([1.0, 2.5, 3.0], device=device), [True, False, True], dtype="bool")
+    check(torch.tensor([1, 2, 3], device=device) == torch.tensor([1.0, 2.5, 3.0], device=device),
+          [True, False, True], dtype="bool")
     check(torch.tensor([1, 2], device=device) < 1.5, [True, False], dtype="bool")
     nan = float("nan")
     check(torch.tensor([nan, 1.0], device=device) == torch.tensor([nan, 1.0], device=device), [False, True], dtype="bool")
@@ -344,7 +349,8 @@ def test_logical_ops(dtype, device):
 
 
 def test_logical_mixed_dtypes(device):
-    check(torch.logical_and(torch.tensor([1, 0, 2], device=device), torch.tensor([1.0, 1.0, 0.0], device=device)), [True, False, False], dtype="bool")
+    check(torch.logical_and(torch.tensor([1, 0, 2], device=device), torch.tensor([1.0, 1.0, 0.0], device=device)),
+          [True, False, False], dtype="bool")
 
 
 def test_bool_operators(device):

@@ -135,7 +135,8 @@ def test_max_min_dim(dim, keepdim, dtype, device):
     # distinct values so argmax is unique
     rng = np.random.default_rng(dim + 7)
     a = rng.permutation(24).reshape(2, 3, 4).astype(dtype)
-    for arr, t in [(a, torch.tensor(a, device=device)), (a.transpose(2, 1, 0), torch.tensor(a, device=device).permute(2, 1, 0))]:
+    for arr, t in [(a, torch.tensor(a, device=device)),
+                   (a.transpose(2, 1, 0), torch.tensor(a, device=device).permute(2, 1, 0))]:
         for fn, npv, npi in [("max", np.max, np.argmax), ("min", np.min, np.argmin)]:
             res = getattr(t, fn)(dim, keepdim=keepdim)
             ev = npv(arr, axis=dim, keepdims=keepdim)
