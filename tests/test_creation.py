@@ -296,6 +296,18 @@ def test_like_of_noncontiguous_and_0d(device):
     assert z.shape == () and z.dtype == torch.int64 and z.item() == 0 and z.device.type == device
 
 
+def test_new_methods_keep_dtype_and_device(device):
+    src = torch.tensor([[1, 2]], dtype=torch.int32, device=device)
+    cuda_pending(device, "bug_like_device")
+    for t, val in [(src.new_zeros(2, 3), 0), (src.new_ones((2, 3)), 1), (src.new_full((2, 3), 7), 7),
+                   (src.new_empty(2, 3), None)]:
+        assert t.dtype == torch.int32 and t.device == src.device
+        if val is not None:
+            check(t, np.full((2, 3), val), dtype="int32")
+    check(src.new_tensor([1.9, -1.9]), [1, -1], dtype="int32")
+    check(src.new_zeros(2, dtype=torch.float64), [0.0, 0.0], dtype="float64")
+
+
 # ---------------------------------------------------------------- from_numpy
 
 @pytest.mark.parametrize("name", ["float32", "float64", "float16", "int64", "int32", "int16", "int8", "uint8", "bool"])
