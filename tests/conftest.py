@@ -3,11 +3,16 @@
 ``device``: one test body runs on every device present: always ``"cpu"``,
 plus ``"cuda"`` where ``ferrotorch.cuda.is_available()``. A test adopts it
 by taking a ``device`` argument and creating (or ``.to()``-ing) its tensors
-there; ``_helpers.to_np`` copies results back from any device.
+there (``_helpers.make``/``on_device`` help); ``_helpers.to_np`` copies
+results back from any device, and it and ``_helpers.check`` also assert
+that the tensor they read is on the test's device (so that no op quietly
+hands back a CPU result). A CUDA case that needs an op not on CUDA yet calls
+``_helpers.cuda_pending(device, key)``, whose ``CUDA_PENDING`` list says why.
 """
 
 import pytest
 
+import _helpers
 import ferrotorch as torch
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
@@ -15,4 +20,6 @@ DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 
 @pytest.fixture(params=DEVICES)
 def device(request):
-    return request.param
+    _helpers.EXPECTED_DEVICE = request.param
+    yield request.param
+    _helpers.EXPECTED_DEVICE = None

@@ -5,6 +5,7 @@ view's layout relative to its base, as PyTorch's do."""
 import time
 
 import ferrotorch as torch
+from _helpers import cuda_pending
 
 
 def _per_call(make, f, n=5, batches=5):
@@ -63,14 +64,15 @@ def test_inplace_view_write_does_not_scale_with_base():
         assert tb < 20 * ts + 2e-3, (name, ts, tb)
 
 
-def test_inplace_view_write_gradients():
-    x = torch.arange(12.0).reshape(3, 4).requires_grad_()
-    w = torch.arange(3.0, requires_grad=True)
+def test_inplace_view_write_gradients(device):
+    cuda_pending(device, "bug_inplace_backward")
+    x = torch.arange(12.0, device=device).reshape(3, 4).requires_grad_()
+    w = torch.arange(3.0, requires_grad=True, device=device)
     y = x * 1
     v = y[1:, ::2]
     y[:, 1].mul_(w)
     y.t()[2, :2] = w[:2]
-    (v * torch.arange(4.0).reshape(2, 2)).sum().backward()
+    (v * torch.arange(4.0, device=device).reshape(2, 2)).sum().backward()
     assert x.grad.tolist() == [
         [0.0, 0.0, 0.0, 0.0],
         [0.0, 0.0, 0.0, 0.0],

@@ -37,8 +37,8 @@ def test_view_forward_does_not_scale_with_input():
         assert tb < 20 * ts + 1e-3, (name, ts, tb)
 
 
-def test_view_gradients_after_lazy_backward():
-    x = torch.arange(12.0).reshape(3, 4).requires_grad_()
+def test_view_gradients_after_lazy_backward(device):
+    x = torch.arange(12.0, device=device).reshape(3, 4).requires_grad_()
     y = x[:, 1] * 2 + x[1:, ::2].sum() + x.as_strided((2, 2), (1, 2)).sum()
     y.sum().backward()
     assert x.grad.tolist() == [

@@ -22,8 +22,8 @@ def test_panic_is_caught_by_except_exception():
     assert type(caught) is RuntimeError
 
 
-def test_process_usable_after_panic():
+def test_process_usable_after_panic(device):
     for _ in range(3):
         with pytest.raises(RuntimeError):
             _C._panic_for_tests("again")
-    assert (torch.ones(3) + 1).tolist() == [2.0, 2.0, 2.0]
+    assert (torch.ones(3, device=device) + 1).tolist() == [2.0, 2.0, 2.0]

@@ -6,14 +6,21 @@ import numpy as np
 import pytest
 
 import ferrotorch as torch
-from _helpers import check
+from _helpers import check, cuda_pending
 
 MSG = ("unsupported operation: some elements of the input tensor and the written-to tensor refer to a "
        "single memory location. Please clone() the tensor before performing the operation.")
 
 
 def _setitem(key, value_of):
-    return lambda a: a.__setitem__(key, value_of(a))
+    """a[key] = value_of(a); a callable key is called with a (index tensors are
+    made on a's device)."""
+    return lambda a: a.__setitem__(key(a) if callable(key) else key, value_of(a))
+
+
+def _on(make):
+    """An index tensor made by ``make(device)`` on the device of the indexed tensor."""
+    return lambda a: make(a.device)
 
 
 RAISES = {
@@ -27,10 +34,11 @@ RAISES = {
     "copy_transposed_same_block": lambda a: a.view(3, 2).copy_(a.view(2, 3).t()),
     "copy_0d_inside": lambda a: a[0:3].copy_(a[1]),
     "add_0d_inside": lambda a: a[0:3].add_(a[1]),
-    "index_put_shifted": _setitem(torch.tensor([1, 2, 3]), lambda a: a[0:3]),
-    "index_put_whole_vs_part": _setitem(torch.tensor([0, 1, 2]), lambda a: a[0:3]),
-    "index_put_mask": _setitem(torch.tensor([True, True, True, False, False, False]), lambda a: a[1:4]),
-    "index_put_identical": _setitem(torch.arange(6), lambda a: a),
+    "index_put_shifted": _setitem(_on(lambda d: torch.tensor([1, 2, 3], device=d)), lambda a: a[0:3]),
+    "index_put_whole_vs_part": _setitem(_on(lambda d: torch.tensor([0, 1, 2], device=d)), lambda a: a[0:3]),
+    "index_put_mask": _setitem(_on(lambda d: torch.tensor([True, True, True, False, False, False], device=d)),
+                               lambda a: a[1:4]),
+    "index_put_identical": _setitem(_on(lambda d: torch.arange(6, device=d)), lambda a: a),
 }
 
 ALLOWED = {
@@ -46,18 +54,18 @@ ALLOWED = {
     "copy_expanded": (lambda a: a[1:3].copy_(a[2:3].expand(2)), [0, 2, 2, 3, 4, 5]),
     "fill_0d_inside": (lambda a: a[0:3].fill_(a[1]), [1, 1, 1, 3, 4, 5]),
     "setitem_0d_inside": (_setitem(slice(0, 3), lambda a: a[1]), [1, 1, 1, 3, 4, 5]),
-    "index_put_disjoint_view": (lambda a: a.view(2, 3).__setitem__((slice(1, None), torch.tensor([0, 1])),
+    "index_put_disjoint_view": (lambda a: a.view(2, 3).__setitem__((slice(1, None), torch.tensor([0, 1], device=a.device)),
                                                                    a.view(2, 3)[0, 1:]), [0, 1, 2, 1, 2, 5]),
-    "index_put_strided": (_setitem(torch.tensor([0, 1]), lambda a: a[::3]), [0, 3, 2, 3, 4, 5]),
-    "index_put_mask_0d": (_setitem(torch.tensor([True] * 6), lambda a: a[0]), [0, 0, 0, 0, 0, 0]),
+    "index_put_strided": (_setitem(_on(lambda d: torch.tensor([0, 1], device=d)), lambda a: a[::3]), [0, 3, 2, 3, 4, 5]),
+    "index_put_mask_0d": (_setitem(_on(lambda d: torch.tensor([True] * 6, device=d)), lambda a: a[0]), [0, 0, 0, 0, 0, 0]),
     "empty": (lambda a: a[1:1].copy_(a[0:0]), [0, 1, 2, 3, 4, 5]),
     "unary_inplace": (lambda a: a[1:].neg_(), [0, -1, -2, -3, -4, -5]),
 }
 
 
 @pytest.mark.parametrize("name", list(RAISES))
-def test_partial_overlap_raises(name):
-    a = torch.arange(6.0)
+def test_partial_overlap_raises(name, device):
+    a = torch.arange(6.0, device=device)
     with pytest.raises(RuntimeError) as e:
         RAISES[name](a)
     assert str(e.value) == MSG
@@ -65,26 +73,28 @@ def test_partial_overlap_raises(name):
 
 
 @pytest.mark.parametrize("name", list(ALLOWED))
-def test_allowed_overlaps(name):
+def test_allowed_overlaps(name, device):
+    if name.startswith("index_put"):
+        cuda_pending(device, "index")
     op, expected = ALLOWED[name]
-    a = torch.arange(6.0)
+    a = torch.arange(6.0, device=device)
     op(a)
     check(a, np.array(expected, dtype=np.float32))
 
 
-def test_integer_tensors_and_2d():
-    a = torch.arange(6)
+def test_integer_tensors_and_2d(device):
+    a = torch.arange(6, device=device)
     with pytest.raises(RuntimeError, match="refer to a single memory location"):
         a[1:].copy_(a[:-1])
-    m = torch.arange(4.0).view(2, 2)
+    m = torch.arange(4.0, device=device).view(2, 2)
     with pytest.raises(RuntimeError, match="refer to a single memory location"):
         m.copy_(m.t())
     with pytest.raises(RuntimeError, match="refer to a single memory location"):
         m[1:] += m.view(4)[1:3].view(1, 2)
 
 
-def test_clone_is_the_remedy():
-    a = torch.arange(6.0)
+def test_clone_is_the_remedy(device):
+    a = torch.arange(6.0, device=device)
     a[1:] = a[:-1].clone()
     check(a, [0.0, 0, 1, 2, 3, 4])
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import ferrotorch as torch
+from _helpers import cuda_pending, to_np
 
 
 def _eq(t, ref, exact=True):
@@ -82,35 +83,48 @@ def test_rng_state_round_trip():
         torch.set_rng_state(torch.zeros(10, dtype=torch.uint8))
 
 
-def test_seeded_runs_repeat_and_different_seeds_differ():
+def test_seeded_runs_repeat_and_different_seeds_differ(device):
     torch.manual_seed(11)
-    a = torch.rand(100)
+    a = torch.rand(100, device=device)
+    assert a.device.type == device
     torch.manual_seed(11)
-    assert torch.equal(a, torch.rand(100))
+    assert torch.equal(a, torch.rand(100, device=device))
     torch.manual_seed(12)
-    assert not torch.equal(a, torch.rand(100))
+    assert not torch.equal(a, torch.rand(100, device=device))
 
 
-def test_distribution_moments():
+def test_distribution_moments(device):
     torch.manual_seed(0)
-    u = np.asarray(torch.rand(200_000))
+    u = to_np(torch.rand(200_000, device=device))
     assert u.min() >= 0 and u.max() < 1
     assert abs(u.mean() - 0.5) < 0.005
-    n = np.asarray(torch.randn(200_000))
+    n = to_np(torch.randn(200_000, device=device))
     assert abs(n.mean()) < 0.01 and abs(n.std() - 1) < 0.01
-    ri = np.asarray(torch.randint(-3, 4, (50_000,)))
+    ri = to_np(torch.randint(-3, 4, (50_000,), device=device))
     assert ri.min() == -3 and ri.max() == 3
-    perm = torch.randperm(1000).tolist()
-    assert sorted(perm) == list(range(1000))
+    for dtype in (torch.float64, torch.float16, torch.bfloat16):
+        x = to_np(torch.rand(20_000, dtype=dtype, device=device).float())
+        assert x.min() >= 0 and x.max() < 1 and abs(x.mean() - 0.5) < 0.02
+        x = to_np(torch.randn(20_000, dtype=dtype, device=device).float())
+        assert abs(x.mean()) < 0.03 and abs(x.std() - 1) < 0.03
+    cuda_pending(device, "bug_inplace_random")
+    x = to_np(torch.empty(50_000, device=device).uniform_(-2, 3))
+    assert x.min() >= -2 and x.max() < 3 and abs(x.mean() - 0.5) < 0.05
+    x = to_np(torch.empty(50_000, device=device).normal_(1, 2))
+    assert abs(x.mean() - 1) < 0.05 and abs(x.std() - 2) < 0.05
+    cuda_pending(device, "randperm")
+    perm = torch.randperm(1000, device=device)
+    assert perm.device.type == device
+    assert sorted(perm.tolist()) == list(range(1000))
 
 
-def test_bad_arguments_raise():
+def test_bad_arguments_raise(device):
     with pytest.raises(RuntimeError):
-        torch.randint(5, 5, (3,))
+        torch.randint(5, 5, (3,), device=device)
     with pytest.raises(RuntimeError):
-        torch.empty(3).normal_(0, -1)
+        torch.empty(3, device=device).normal_(0, -1)
     with pytest.raises(RuntimeError):
-        torch.rand(3, dtype=torch.int64)
+        torch.rand(3, dtype=torch.int64, device=device)
 
 
 def test_matches_live_pytorch_when_installed():

@@ -401,6 +401,43 @@ def test_matches_recorded_torch_output(values, dtype, kwargs, options, expected)
     assert _tensor_str.tensor_repr(values, dtype=dtype, **kwargs) == expected
 
 
+def _real_tensor(values, dtype, kwargs, device):
+    """A ferrotorch tensor on ``device`` holding ``values``, with the autograd
+    state that ``kwargs`` (of a ``CASES`` entry) describe."""
+    import ferrotorch as torch
+    from _helpers import make
+
+    grad_fn = kwargs.get("grad_fn")
+    if grad_fn == "MulBackward0":
+        return make(values / 2, dtype, device=device).requires_grad_() * 2
+    if grad_fn == "AddBackward0":
+        return make(values, dtype, device=device).requires_grad_() + 0
+    if grad_fn == "SumBackward0":
+        return make(np.reshape(values, (1,)), dtype, device=device).requires_grad_().sum()
+    assert grad_fn is None, grad_fn
+    t = make(values, dtype, device=device)
+    return t.requires_grad_() if kwargs.get("requires_grad") else t
+
+
+@pytest.mark.parametrize("values, dtype, kwargs, options, expected", CASES)
+def test_repr_of_real_tensors(values, dtype, kwargs, options, expected, device):
+    # repr() of a tensor on each device: the recorded PyTorch string where the
+    # case was recorded for that device, else the printer's string for it.
+    import ferrotorch as torch
+
+    t = _real_tensor(values, dtype, kwargs, device)
+    assert t.device.type == device
+    torch.set_printoptions(**options)
+    if str(t.device) == kwargs.get("device", "cpu"):
+        want = expected
+    else:
+        want = _tensor_str.tensor_repr(values, dtype=dtype, device=str(t.device),
+                                       requires_grad=kwargs.get("requires_grad", False) or "grad_fn" in kwargs,
+                                       grad_fn=kwargs.get("grad_fn"))
+    assert repr(t) == want
+    assert str(t) == want
+
+
 def test_printoptions_defaults_and_profiles():
     defaults = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80, "sci_mode": None}
     assert _tensor_str.get_printoptions() == defaults

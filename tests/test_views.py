@@ -7,9 +7,9 @@ import ferrotorch as torch
 from _helpers import check, rand, to_np
 
 
-def base(shape=(2, 3, 4), dtype="float32"):
+def base(shape=(2, 3, 4), dtype="float32", device=None):
     a = np.arange(int(np.prod(shape))).reshape(shape).astype(dtype)
-    return a, torch.tensor(a)
+    return a, torch.tensor(a, device=device)
 
 
 # ------------------------------------------------------------------- view
@@ -18,24 +18,24 @@ def base(shape=(2, 3, 4), dtype="float32"):
     "shape",
     [(24,), (-1,), (4, 6), (2, -1), (-1, 4), (2, 3, 4), (1, 24, 1), (4, 3, 2), (2, 2, 2, 3)],
 )
-def test_view_shapes(shape):
-    a, t = base()
+def test_view_shapes(shape, device):
+    a, t = base(device=device)
     v = t.view(*shape)
     check(v, a.reshape(shape), dtype="float32")
     assert v.data_ptr() == t.data_ptr()
 
 
-def test_view_tuple_arg_and_0d():
-    a, t = base()
+def test_view_tuple_arg_and_0d(device):
+    a, t = base(device=device)
     check(t.view((6, 4)), a.reshape(6, 4))
-    s = torch.tensor(5.0)
+    s = torch.tensor(5.0, device=device)
     check(s.view(1, 1), np.array([[5.0]]))
-    check(torch.tensor([7]).view(()), np.array(7))
-    check(torch.zeros(0, 3).view(-1, 6), np.zeros((0, 6)))
+    check(torch.tensor([7], device=device).view(()), np.array(7))
+    check(torch.zeros(0, 3, device=device).view(-1, 6), np.zeros((0, 6)))
 
 
-def test_view_shares_storage():
-    _, t = base()
+def test_view_shares_storage(device):
+    _, t = base(device=device)
     v = t.view(6, 4)
     v[0, 0] = -1.0
     assert t[0, 0, 0].item() == -1.0
@@ -44,24 +44,24 @@ def test_view_shares_storage():
 
 
 @pytest.mark.parametrize("shape", [(5,), (5, -1), (-1, -1), (7, 4)])
-def test_view_bad_shape_raises(shape):
-    _, t = base()
+def test_view_bad_shape_raises(shape, device):
+    _, t = base(device=device)
     with pytest.raises(RuntimeError):
         t.view(*shape)
 
 
-def test_view_incompatible_layout_raises():
-    _, t = base((2, 3))
+def test_view_incompatible_layout_raises(device):
+    _, t = base((2, 3), device=device)
     with pytest.raises(RuntimeError):
         t.t().view(6)
-    a = torch.arange(12).reshape(3, 4)
+    a = torch.arange(12, device=device).reshape(3, 4)
     with pytest.raises(RuntimeError):
         a[:, :2].view(6)
 
 
-def test_view_compatible_noncontiguous():
+def test_view_compatible_noncontiguous(device):
     a = np.arange(12).reshape(3, 4)
-    t = torch.tensor(a)
+    t = torch.tensor(a, device=device)
     check(t.t().view(4, 3), a.T)  # identity view of transposed tensor
     check(t[1:].view(8), a[1:].reshape(8))  # row slice is contiguous
     v = t[:, ::2].view(3, 2, 1)  # splitting a strided dim is allowed
@@ -72,11 +72,11 @@ def test_view_compatible_noncontiguous():
 # ------------------------------------------------------------------- reshape
 
 @pytest.mark.parametrize("shape", [(24,), (-1,), (3, 8), (2, 12), (4, -1), (2, 2, 6), ()])
-def test_reshape_contiguous_shares(shape):
+def test_reshape_contiguous_shares(shape, device):
     if shape == ():
-        a, t = np.array([3.0], dtype=np.float32), torch.tensor([3.0])
+        a, t = np.array([3.0], dtype=np.float32), torch.tensor([3.0], device=device)
     else:
-        a, t = base()
+        a, t = base(device=device)
     r = t.reshape(shape)
     check(r, a.reshape(shape))
     assert r.data_ptr() == t.data_ptr()
@@ -84,8 +84,8 @@ def test_reshape_contiguous_shares(shape):
     assert t.view(-1)[0].item() == 42.0
 
 
-def test_reshape_noncontiguous_copies():
-    a, t = base((3, 4))
+def test_reshape_noncontiguous_copies(device):
+    a, t = base((3, 4), device=device)
     tt = t.t()
     r = tt.reshape(12)
     check(r, a.T.reshape(12))
@@ -95,8 +95,8 @@ def test_reshape_noncontiguous_copies():
     check(r2, a[:, ::2].reshape(-1))
 
 
-def test_reshape_tuple_and_errors():
-    a, t = base()
+def test_reshape_tuple_and_errors(device):
+    a, t = base(device=device)
     check(t.reshape((4, 6)), a.reshape(4, 6))
     check(torch.reshape(t, (6, -1)), a.reshape(6, -1))
     with pytest.raises(RuntimeError):
@@ -106,17 +106,17 @@ def test_reshape_tuple_and_errors():
 # ------------------------------------------------------------------- flatten
 
 @pytest.mark.parametrize("start, end", [(0, -1), (1, -1), (0, 1), (1, 2), (2, 2), (-2, -1)])
-def test_flatten(start, end):
-    a, t = base((2, 3, 4))
+def test_flatten(start, end, device):
+    a, t = base((2, 3, 4), device=device)
     s, e = start % 3, end % 3
     expected = a.reshape(a.shape[:s] + (-1,) + a.shape[e + 1:])
     check(t.flatten(start, end), expected)
     check(torch.flatten(t, start_dim=start, end_dim=end), expected)
 
 
-def test_flatten_0d_and_noncontiguous():
-    assert torch.tensor(3.0).flatten().shape == (1,)
-    a, t = base((3, 4))
+def test_flatten_0d_and_noncontiguous(device):
+    assert torch.tensor(3.0, device=device).flatten().shape == (1,)
+    a, t = base((3, 4), device=device)
     check(t.t().flatten(), a.T.flatten())
     check(t[::2, 1:].flatten(), a[::2, 1:].flatten())
     f = t.flatten()
@@ -127,8 +127,8 @@ def test_flatten_0d_and_noncontiguous():
 # ------------------------------------------------------------------- permute/transpose/t
 
 @pytest.mark.parametrize("perm", [(0, 1, 2), (2, 0, 1), (1, 0, 2), (2, 1, 0), (-1, 0, 1)])
-def test_permute(perm):
-    a, t = base()
+def test_permute(perm, device):
+    a, t = base(device=device)
     p = t.permute(*perm)
     check(p, a.transpose(perm))
     check(t.permute(perm), a.transpose(perm))
@@ -137,8 +137,8 @@ def test_permute(perm):
     assert p.stride() == tuple(t.stride()[d] for d in perm)
 
 
-def test_permute_errors():
-    _, t = base((2, 3))
+def test_permute_errors(device):
+    _, t = base((2, 3), device=device)
     with pytest.raises(RuntimeError):
         t.permute(0, 0)
     with pytest.raises(RuntimeError):
@@ -146,30 +146,30 @@ def test_permute_errors():
 
 
 @pytest.mark.parametrize("d0, d1", [(0, 1), (0, 2), (1, 2), (-1, 0), (1, 1)])
-def test_transpose(d0, d1):
-    a, t = base()
+def test_transpose(d0, d1, device):
+    a, t = base(device=device)
     check(t.transpose(d0, d1), np.swapaxes(a, d0, d1))
     check(torch.transpose(t, d0, d1), np.swapaxes(a, d0, d1))
 
 
-def test_transpose_out_of_range():
-    _, t = base((2, 3))
+def test_transpose_out_of_range(device):
+    _, t = base((2, 3), device=device)
     with pytest.raises(IndexError):
         t.transpose(0, 2)
 
 
-def test_t():
-    a, t = base((3, 5))
+def test_t(device):
+    a, t = base((3, 5), device=device)
     check(t.t(), a.T)
     check(torch.t(t), a.T)
-    check(torch.tensor([1, 2, 3]).t(), [1, 2, 3])
-    check(torch.tensor(2.0).t(), np.array(2.0))
+    check(torch.tensor([1, 2, 3], device=device).t(), [1, 2, 3])
+    check(torch.tensor(2.0, device=device).t(), np.array(2.0))
     with pytest.raises(RuntimeError):
-        torch.zeros(2, 3, 4).t()
+        torch.zeros(2, 3, 4, device=device).t()
 
 
-def test_transpose_write_through():
-    _, t = base((2, 3))
+def test_transpose_write_through(device):
+    _, t = base((2, 3), device=device)
     tt = t.t()
     tt[2, 1] = -7.0
     assert t[1, 2].item() == -7.0
@@ -179,9 +179,9 @@ def test_transpose_write_through():
 
 # ------------------------------------------------------------------- squeeze/unsqueeze
 
-def test_squeeze():
+def test_squeeze(device):
     a = np.arange(6.0).reshape(1, 2, 1, 3, 1)
-    t = torch.tensor(a)
+    t = torch.tensor(a, device=device)
     check(t.squeeze(), a.squeeze())
     check(t.squeeze(0), a.squeeze(0))
     check(t.squeeze(2), a.squeeze(2))
@@ -189,30 +189,30 @@ def test_squeeze():
     check(t.squeeze(1), a)  # not size 1: unchanged
     check(t.squeeze((0, 2)), a.squeeze((0, 2)))
     check(torch.squeeze(t), a.squeeze())
-    check(torch.tensor([5.0]).squeeze(), np.array(5.0))
+    check(torch.tensor([5.0], device=device).squeeze(), np.array(5.0))
     with pytest.raises(IndexError):
         t.squeeze(5)
 
 
 @pytest.mark.parametrize("dim", [0, 1, 2, -1, -2, -3])
-def test_unsqueeze(dim):
-    a, t = base((2, 3))
+def test_unsqueeze(dim, device):
+    a, t = base((2, 3), device=device)
     u = t.unsqueeze(dim)
     check(u, np.expand_dims(a, dim))
     check(torch.unsqueeze(t, dim), np.expand_dims(a, dim))
     assert u.data_ptr() == t.data_ptr()
 
 
-def test_unsqueeze_errors_and_0d():
-    check(torch.tensor(1.0).unsqueeze(0), np.array([1.0]))
+def test_unsqueeze_errors_and_0d(device):
+    check(torch.tensor(1.0, device=device).unsqueeze(0), np.array([1.0]))
     with pytest.raises(IndexError):
-        torch.zeros(2).unsqueeze(2)
+        torch.zeros(2, device=device).unsqueeze(2)
     with pytest.raises(IndexError):
-        torch.zeros(2).unsqueeze(-3)
+        torch.zeros(2, device=device).unsqueeze(-3)
 
 
-def test_squeeze_unsqueeze_write_through():
-    t = torch.zeros(1, 3)
+def test_squeeze_unsqueeze_write_through(device):
+    t = torch.zeros(1, 3, device=device)
     t.squeeze(0)[1] = 4.0
     t.unsqueeze(0)[0, 0, 2] = 5.0
     check(t, [[0.0, 4.0, 5.0]])
@@ -220,9 +220,9 @@ def test_squeeze_unsqueeze_write_through():
 
 # ------------------------------------------------------------------- expand
 
-def test_expand():
+def test_expand(device):
     a = np.array([[1.0], [2.0], [3.0]], dtype=np.float32)
-    t = torch.tensor(a)
+    t = torch.tensor(a, device=device)
     e = t.expand(3, 4)
     check(e, np.broadcast_to(a, (3, 4)))
     assert e.stride() == (1, 0)
@@ -230,33 +230,33 @@ def test_expand():
     check(t.expand(2, 3, 5), np.broadcast_to(a, (2, 3, 5)))
     check(t.expand((2, 3, 1)), np.broadcast_to(a, (2, 3, 1)))
     assert t.expand(2, 3, 5).stride() == (0, 1, 0)
-    check(torch.tensor(7).expand(2, 2), np.full((2, 2), 7))
-    check(t.expand_as(torch.zeros(3, 6)), np.broadcast_to(a, (3, 6)))
+    check(torch.tensor(7, device=device).expand(2, 2), np.full((2, 2), 7))
+    check(t.expand_as(torch.zeros(3, 6, device=device)), np.broadcast_to(a, (3, 6)))
 
 
-def test_expand_shares_storage():
-    t = torch.tensor([1.0, 2.0, 3.0])
+def test_expand_shares_storage(device):
+    t = torch.tensor([1.0, 2.0, 3.0], device=device)
     e = t.expand(4, 3)
     assert e.data_ptr() == t.data_ptr()
     t[1] = 20.0
     check(e, np.broadcast_to([1.0, 20.0, 3.0], (4, 3)))
 
 
-def test_expand_errors():
-    t = torch.zeros(2, 3)
+def test_expand_errors(device):
+    t = torch.zeros(2, 3, device=device)
     with pytest.raises(RuntimeError):
         t.expand(4, 3)
     with pytest.raises(RuntimeError):
         t.expand(3)
     with pytest.raises(RuntimeError):
-        torch.zeros(3).expand(-1, 3)
+        torch.zeros(3, device=device).expand(-1, 3)
 
 
 # ------------------------------------------------------------------- narrow
 
 @pytest.mark.parametrize("dim, start, length", [(0, 0, 2), (1, 1, 2), (2, 1, 3), (-1, 0, 1), (1, 0, 0), (0, -1, 1)])
-def test_narrow(dim, start, length):
-    a, t = base()
+def test_narrow(dim, start, length, device):
+    a, t = base(device=device)
     n = t.narrow(dim, start, length)
     s = start % a.shape[dim] if start < 0 else start
     idx = [slice(None)] * 3
@@ -265,8 +265,8 @@ def test_narrow(dim, start, length):
     check(torch.narrow(t, dim, start, length), a[tuple(idx)])
 
 
-def test_narrow_write_through_and_errors():
-    t = torch.zeros(3, 4)
+def test_narrow_write_through_and_errors(device):
+    t = torch.zeros(3, 4, device=device)
     t.narrow(1, 1, 2).fill_(3.0)
     expected = np.zeros((3, 4))
     expected[:, 1:3] = 3.0
@@ -277,8 +277,8 @@ def test_narrow_write_through_and_errors():
 
 # ------------------------------------------------------------------- contiguous/clone/detach
 
-def test_contiguous():
-    a, t = base((3, 4))
+def test_contiguous(device):
+    a, t = base((3, 4), device=device)
     assert t.contiguous() is t
     tt = t.t()
     c = tt.contiguous()
@@ -293,9 +293,9 @@ def test_contiguous():
 
 
 @pytest.mark.parametrize("dtype", ["float32", "int64", "bool", "float16"])
-def test_clone(dtype):
+def test_clone(dtype, device):
     a = rand((3, 4), dtype, seed=2)
-    t = torch.tensor(a)
+    t = torch.tensor(a, device=device)
     c = t.clone()
     assert c.dtype == t.dtype
     check(c, a)
@@ -304,18 +304,18 @@ def test_clone(dtype):
     check(t, a)
 
 
-def test_clone_noncontiguous_and_0d():
-    a, t = base((3, 4))
+def test_clone_noncontiguous_and_0d(device):
+    a, t = base((3, 4), device=device)
     c = t.t().clone()
     check(c, a.T)
     c[0, 1] = 100.0
     assert t[1, 0].item() == 4.0
-    z = torch.tensor(3.5).clone()
+    z = torch.tensor(3.5, device=device).clone()
     assert z.shape == () and z.item() == 3.5
 
 
-def test_detach():
-    t = torch.ones(3, requires_grad=True)
+def test_detach(device):
+    t = torch.ones(3, requires_grad=True, device=device)
     d = t.detach()
     assert d.requires_grad is False
     assert t.requires_grad is True
@@ -327,8 +327,8 @@ def test_detach():
 
 # ------------------------------------------------------------------- write through views
 
-def test_write_through_chain_of_views():
-    t = torch.zeros(2, 3, 4)
+def test_write_through_chain_of_views(device):
+    t = torch.zeros(2, 3, 4, device=device)
     v = t.permute(2, 0, 1)[1:3].reshape(2, 6)  # non-contiguous, but reshape is a view
     # permute(2,0,1)[1:3] has shape (2,2,3) strides (1,12,4): (2,3) -> 6 is viewable
     assert v.data_ptr() == t[0, 0, 1].data_ptr()
@@ -337,9 +337,9 @@ def test_write_through_chain_of_views():
     assert float(to_np(t).sum()) == 9.0
 
 
-def test_setitem_on_slice_view():
+def test_setitem_on_slice_view(device):
     a = np.zeros((4, 4), dtype=np.float32)
-    t = torch.zeros(4, 4)
+    t = torch.zeros(4, 4, device=device)
     row = t[1]
     row[2] = 5.0
     a[1, 2] = 5.0
@@ -352,14 +352,14 @@ def test_setitem_on_slice_view():
     check(t, a)
 
 
-def test_inplace_on_expanded_raises():
-    e = torch.ones(3).expand(2, 3)
+def test_inplace_on_expanded_raises(device):
+    e = torch.ones(3, device=device).expand(2, 3)
     with pytest.raises(RuntimeError):
         e.add_(1)
 
 
-def test_view_dtype_of_basic_int_tensor():
-    t = torch.arange(6)
+def test_view_dtype_of_basic_int_tensor(device):
+    t = torch.arange(6, device=device)
     for v in (t[1:4], t[::2], t.view(2, 3), t.unsqueeze(0)):
         assert v.dtype == torch.int64
 
@@ -391,9 +391,9 @@ SLICES = {
 
 
 @pytest.mark.parametrize("src, shape, sl, dst, eshape, estride, eoffset", VIEW_DTYPE_OK, ids=str)
-def test_view_dtype_layout(src, shape, sl, dst, eshape, estride, eoffset):
+def test_view_dtype_layout(src, shape, sl, dst, eshape, estride, eoffset, device):
     n = int(np.prod(shape))
-    base = torch.arange(n).to(getattr(torch, src)).reshape(shape)
+    base = torch.arange(n, device=device).to(getattr(torch, src)).reshape(shape)
     t = SLICES[sl](base)
     v = t.view(getattr(torch, dst))
     assert v.dtype == getattr(torch, dst)
@@ -404,15 +404,15 @@ def test_view_dtype_layout(src, shape, sl, dst, eshape, estride, eoffset):
 @pytest.mark.parametrize("src, dst", [("float32", "int32"), ("float64", "int64"), ("float16", "int16"),
                                       ("float32", "uint8"), ("uint8", "float32"), ("int32", "float16"),
                                       ("float64", "float32")])
-def test_view_dtype_values_match_numpy(src, dst):
+def test_view_dtype_values_match_numpy(src, dst, device):
     a = rand((4, 8), src, seed=3)
-    t = torch.tensor(a)
+    t = torch.tensor(a, device=device)
     check(t.view(getattr(torch, dst)), a.view(np.dtype(dst)), dtype=dst, exact=True)
     check(t.view(dtype=getattr(torch, dst)), a.view(np.dtype(dst)), dtype=dst, exact=True)
 
 
-def test_view_dtype_shares_memory():
-    f = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float32)
+def test_view_dtype_shares_memory(device):
+    f = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float32, device=device)
     i = f.view(torch.int32)
     check(i, np.array([1.0, -2.0, 0.5], dtype=np.float32).view(np.int32))
     i[0] = 0x40400000  # 3.0f
@@ -425,54 +425,54 @@ def test_view_dtype_shares_memory():
     assert f[1].item() == 0.0
 
 
-def test_view_dtype_bfloat16_is_the_high_half_of_float32():
-    f = torch.tensor([1.5, -3.25])
+def test_view_dtype_bfloat16_is_the_high_half_of_float32(device):
+    f = torch.tensor([1.5, -3.25], device=device)
     halves = f.view(torch.bfloat16)
     # little endian: odd elements are the high halves, i.e. the values truncated
     check(halves[1::2].float(), [1.5, -3.25])
 
 
-def test_view_dtype_same_dtype_and_shape_views_still_work():
-    t = torch.arange(6.0)
+def test_view_dtype_same_dtype_and_shape_views_still_work(device):
+    t = torch.arange(6.0, device=device)
     v = t.view(torch.float32)
     assert v.data_ptr() == t.data_ptr() and v.dtype == torch.float32
     assert t.view(2, 3).shape == (2, 3) and t.view((3, 2)).shape == (3, 2) and t.view(-1).shape == (6,)
 
 
 @pytest.mark.parametrize("make, dst, msg", [
-    (lambda: torch.arange(12.0).view(3, 4).t(), "int64",
+    (lambda device: torch.arange(12.0, device=device).view(3, 4).t(), "int64",
      "self.size(-1) must be divisible by 2 to view Float as Long (different element sizes), but got 3"),
-    (lambda: torch.arange(12.0).view(3, 4).t(), "float16",
+    (lambda device: torch.arange(12.0, device=device).view(3, 4).t(), "float16",
      "self.stride(-1) must be 1 to view Float as Half (different element sizes), but got 4"),
-    (lambda: torch.arange(12.0).view(3, 4)[:, ::2], "float64",
+    (lambda device: torch.arange(12.0, device=device).view(3, 4)[:, ::2], "float64",
      "self.stride(-1) must be 1 to view Float as Double (different element sizes), but got 2"),
-    (lambda: torch.tensor(1.0), "float64",
+    (lambda device: torch.tensor(1.0, device=device), "float64",
      "self.dim() cannot be 0 to view Float as Double (different element sizes)"),
-    (lambda: torch.zeros(6, dtype=torch.uint8), "float32",
+    (lambda device: torch.zeros(6, dtype=torch.uint8, device=device), "float32",
      "self.size(-1) must be divisible by 4 to view Byte as Float (different element sizes), but got 6"),
-    (lambda: torch.zeros(8, dtype=torch.uint8)[1:5], "float32",
+    (lambda device: torch.zeros(8, dtype=torch.uint8, device=device)[1:5], "float32",
      "self.storage_offset() must be divisible by 4 to view Byte as Float (different element sizes), but got 1"),
-    (lambda: torch.zeros(4, 6, dtype=torch.uint8)[:, :4], "float32",
+    (lambda device: torch.zeros(4, 6, dtype=torch.uint8, device=device)[:, :4], "float32",
      "self.stride(0) must be divisible by 4 to view Byte as Float (different element sizes), but got 6"),
-    (lambda: torch.zeros(2, 0), "float64",
+    (lambda device: torch.zeros(2, 0, device=device), "float64",
      "self.stride(0) must be divisible by 2 to view Float as Double (different element sizes), but got 1"),
 ], ids=str)
-def test_view_dtype_errors(make, dst, msg):
+def test_view_dtype_errors(make, dst, msg, device):
     with pytest.raises(RuntimeError) as e:
-        make().view(getattr(torch, dst))
+        make(device).view(getattr(torch, dst))
     assert str(e.value) == msg
 
 
-def test_view_dtype_bool_refused():
+def test_view_dtype_bool_refused(device):
     # PyTorch allows these; Rust needs bool bytes to stay 0/1, so ferrotorch refuses.
     with pytest.raises(NotImplementedError):
-        torch.tensor([True, False]).view(torch.uint8)
+        torch.tensor([True, False], device=device).view(torch.uint8)
     with pytest.raises(NotImplementedError):
-        torch.zeros(2, dtype=torch.uint8).view(torch.bool)
+        torch.zeros(2, dtype=torch.uint8, device=device).view(torch.bool)
 
 
-def test_view_dtype_overlap_counts_bytes():
-    a = torch.arange(6.0)
+def test_view_dtype_overlap_counts_bytes(device):
+    a = torch.arange(6.0, device=device)
     with pytest.raises(RuntimeError, match="refer to a single memory location"):
         a[1:].copy_(a[:-1].view(torch.int32))
 
