@@ -128,54 +128,6 @@ def outcome(fn):
 
 # ---------------------------------------------------------------- devices
 
-# Ops (or behaviours) whose CUDA case a ``device``-parametrised test skips for
-# now, with the reason. This is the one list of them: when an op lands on
-# CUDA, delete its entry here (the tests then run their CUDA case) and the
-# ``cuda_pending(device, key)`` calls naming it.
-CUDA_PENDING = {
-    "index": "advanced indexing with index tensors or masks (getitem/setitem/index_put)",
-    "index_select": "index_select",
-    "gather": "gather",
-    "scatter": "scatter / scatter_add",
-    "nonzero": "nonzero (and one-argument where)",
-    "sort": "sort / argsort / topk",
-    "flip": "flip",
-    "randperm": "randperm",
-    # Bugs of the CUDA backend found by these tests (reported; remove with the fix).
-    "bug_int_min_div": "BUG: INT_MIN // -1, INT_MIN % -1 and fmod(INT_MIN, -1) on int32/int64 CUDA tensors "
-                       "kill the process with SIGFPE under the emulator (the kernels divide without "
-                       "special-casing a -1 divisor)",
-    "bug_empty_view_offset": "BUG: an empty CUDA view whose storage offset is past the end of its (empty) "
-                             "storage, e.g. torch.zeros(0, 3, device='cuda')[:, 1]: .cpu() panics "
-                             "(ferrotorch-cuda buffer.rs:52 'offset + dst.len() <= self.nbytes') and .sum() "
-                             "launches a kernel on the out-of-allocation pointer 0x4",
-    "bug_like_device": "BUG: zeros_like/ones_like/empty_like/full_like/rand_like/randn_like/randint_like and "
-                       "Tensor.new_zeros/new_ones/new_full/new_empty/new_tensor of a CUDA tensor return a CPU "
-                       "tensor (they ignore the input's device when device= is not given); so "
-                       "torch.autograd.gradcheck (which uses new_zeros) fails on CUDA inputs",
-    "bug_cuda_type_name": "BUG: messages naming a tensor's legacy type (version-counter errors, register_hook "
-                          "checks) say torch.FloatTensor for a CUDA tensor where PyTorch says "
-                          "torch.cuda.FloatTensor",
-    "bug_function_materialize": "BUG: the zero gradient materialized for an unused output of a custom "
-                                "autograd.Function is a CPU tensor for a CUDA output "
-                                "(ferrotorch-python/src/function.rs: Tensor::zeros(shape, dtype) has no device)",
-    "bug_inplace_backward": "BUG: backward through zero_ / fill_ of a non-leaf, or through an in-place write "
-                            "into a view of one (y[0] = 0, y[1:].mul_(3): CopySlices), raises 'Expected all "
-                            "tensors to be on the same device, but found at least two devices, cpu and cuda:0!'",
-    "bug_inplace_random": "BUG: Tensor.uniform_ / normal_ of a CUDA tensor raise 'Expected all tensors to be on "
-                          "the same device, but found at least two devices, cuda:0 and cpu!'",
-}
-
-
-def cuda_pending(device, *keys):
-    """Skips this test's CUDA case while an op it needs (a ``CUDA_PENDING`` key)
-    is not on CUDA yet; a no-op on the CPU and for keys no longer listed."""
-    if str(device).startswith("cuda"):
-        reasons = [CUDA_PENDING[k] for k in keys if k in CUDA_PENDING]
-        if reasons:
-            pytest.skip("on CUDA later: " + "; ".join(reasons))
-
-
 def device_type_names(expected, device):
     """``expected`` (a string, or tuples/lists of them) with PyTorch's legacy
     tensor type names (``torch.FloatTensor``) as PyTorch prints them for a

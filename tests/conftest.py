@@ -6,8 +6,7 @@ by taking a ``device`` argument and creating (or ``.to()``-ing) its tensors
 there (``_helpers.make``/``on_device`` help); ``_helpers.to_np`` copies
 results back from any device, and it and ``_helpers.check`` also assert
 that the tensor they read is on the test's device (so that no op quietly
-hands back a CPU result). A CUDA case that needs an op not on CUDA yet calls
-``_helpers.cuda_pending(device, key)``, whose ``CUDA_PENDING`` list says why.
+hands back a CPU result).
 """
 
 import pytest

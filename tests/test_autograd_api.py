@@ -10,7 +10,7 @@ import warnings
 import pytest
 
 import ferrotorch as torch
-from _helpers import cuda_pending, device_type_names, on_device, outcome
+from _helpers import device_type_names, on_device, outcome
 
 
 def inputs_only_listed_leaves(t):
@@ -154,8 +154,6 @@ def test_api(scenario, expected, device):
     # The scenario's tensors are made on ``device``; messages naming a legacy
     # tensor type name the device's one, as in PyTorch.
     want = device_type_names(expected, device)
-    if want != expected:
-        cuda_pending(device, "bug_cuda_type_name")
     assert outcome(lambda: scenario(on_device(torch, device))) == want
 
 

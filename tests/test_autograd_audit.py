@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import ferrotorch as torch
-from _helpers import cuda_pending, to_np
+from _helpers import to_np
 
 RNG = np.random.default_rng(1)
 A = RNG.uniform(0.3, 1.5, (3, 4)) * np.array([1, -1, 1, -1])
@@ -108,16 +108,6 @@ def _setitem(t, key, value):
     return t
 
 
-# The OPS that need an op not on CUDA yet (_helpers.CUDA_PENDING keys).
-OPS_CUDA_PENDING = {
-    "Tensor.__getitem__": ["index"], "Tensor.mask": ["index"], "gather": ["gather"],
-    "index_select": ["index_select"], "scatter": ["scatter"], "scatter_add": ["scatter"],
-    "Tensor.scatter_add_": ["scatter"], "sort": ["sort"], "topk": ["sort"], "flip": ["flip"],
-    "Tensor.uniform_": ["bug_inplace_random"], "Tensor.normal_": ["bug_inplace_random"],
-    "Tensor.__setitem__": ["bug_inplace_backward"], "Tensor.fill_": ["bug_inplace_backward"],
-    "Tensor.zero_": ["bug_inplace_backward"],
-}
-assert set(OPS_CUDA_PENDING) <= set(OPS)
 
 
 def _public_functions():
@@ -161,7 +151,6 @@ def _fd(fn, arrays, w, i, eps=1e-6, device=None):
 
 @pytest.mark.parametrize("name", sorted(OPS))
 def test_gradient_is_right_or_refused(name, device):
-    cuda_pending(device, *OPS_CUDA_PENDING.get(name, ()))
     fn = OPS[name]
     a, b = (torch.tensor(v, requires_grad=True, device=device) for v in (A, B))
     out = fn(a, b)

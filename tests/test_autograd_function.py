@@ -11,7 +11,7 @@ import gc
 import pytest
 
 import ferrotorch as torch
-from _helpers import cuda_pending, device_type_names, on_device, outcome
+from _helpers import device_type_names, on_device, outcome
 
 
 def make_exp(t):
@@ -375,10 +375,6 @@ def test_function(scenario, expected, device):
     # The scenario's tensors are made on ``device``; messages naming a legacy
     # tensor type name the device's one, as in PyTorch.
     want = device_type_names(expected, device)
-    if want != expected:
-        cuda_pending(device, "bug_cuda_type_name")
-    if scenario is retain_grad_on_outputs:  # backward gets a materialized zero gradient
-        cuda_pending(device, "bug_function_materialize")
     assert outcome(lambda: scenario(on_device(torch, device))) == want
 
 
@@ -396,7 +392,6 @@ def test_grad_fn_repr_and_class(device):
 
 
 def test_gradcheck_through_custom_function(device):
-    cuda_pending(device, "bug_like_device")
     x = torch.tensor([0.1, -0.4, 0.7], dtype=torch.float64, requires_grad=True, device=device)
     assert torch.autograd.gradcheck(make_exp(torch).apply, (x,))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 import ferrotorch as torch
-from _helpers import cuda_pending, device_type_names, on_device, outcome
+from _helpers import device_type_names, on_device, outcome
 
 
 def non_leaf_doubling(t):
@@ -153,8 +153,6 @@ def test_hooks(scenario, expected, device):
     # The scenario's tensors are made on ``device``; messages naming a legacy
     # tensor type name the device's one, as in PyTorch.
     want = device_type_names(expected, device)
-    if want != expected:
-        cuda_pending(device, "bug_cuda_type_name")
     assert outcome(lambda: scenario(on_device(torch, device))) == want
 
 

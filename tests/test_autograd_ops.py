@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import ferrotorch as torch
-from _helpers import cuda_pending, on_device, to_np
+from _helpers import on_device, to_np
 
 RNG = np.random.default_rng(0)
 
@@ -113,14 +113,6 @@ CASES = {
 }
 
 
-# The CASES that need an op not on CUDA yet (a _helpers.CUDA_PENDING key).
-CUDA_PENDING_CASES = {
-    "index": {"adv_int_dup", "adv_two", "adv_mask", "adv_mixed"},
-    "gather": {"gather_dup"},
-    "index_select": {"index_select_dup"},
-    "sort": {"sort", "sort_desc", "topk"},
-    "flip": {"flip"},
-}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -130,9 +122,6 @@ def test_formula_matches_finite_differences(name, device):
         pytest.skip("torch.take is not exposed")
     if name.startswith("norm3") and not hasattr(getattr(torch, "linalg", None), "vector_norm"):
         pytest.skip("linalg.vector_norm is not exposed")
-    for key, needs in CUDA_PENDING_CASES.items():
-        if name in needs:
-            cuda_pending(device, key)
     _fd_check(fn, *arrays, device=device)
 
 
@@ -159,7 +148,6 @@ def test_max_ties_split_evenly_and_max_dim_picks_one(device):
 
 
 def test_duplicate_indices_accumulate(device):
-    cuda_pending(device, "index")
     x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True, device=device)
     x[torch.tensor([0, 0, 2, 0], device=device)].sum().backward()
     assert x.grad.tolist() == [3.0, 0.0, 1.0]
@@ -185,7 +173,6 @@ def test_integer_outputs_do_not_require_grad(device):
     assert not x.argmax().requires_grad
     assert not (x > 1).requires_grad
     assert not x.max(1)[1].requires_grad
-    cuda_pending(device, "sort")
     assert not x.sort(1)[1].requires_grad
     assert x.max(1)[0].requires_grad
 
@@ -240,7 +227,6 @@ def test_clamp_number_bounds_give_nan_no_gradient(device):
 
 
 def test_random_fill_of_a_non_leaf_records_a_zero_gradient(device):
-    cuda_pending(device, "bug_inplace_random")
     x = torch.tensor([1.0, 2.0], requires_grad=True, device=device)
     for name, fill in (("UniformBackward0", lambda t: t.uniform_()), ("NormalBackward0", lambda t: t.normal_())):
         y = x * 1
@@ -281,8 +267,6 @@ CHAINS = {
 
 @pytest.mark.parametrize("expr", sorted(CHAINS))
 def test_basic_indexing_node_chain(expr, device):
-    if "[0, 1]" in expr:
-        cuda_pending(device, "index")
     y = torch.ones(2, 3, requires_grad=True, device=device) * 1
     assert _chain(eval(expr)) == CHAINS[expr]
 
@@ -361,26 +345,10 @@ NAMES = {
 }
 
 
-# The NAMES that need an op not on CUDA yet (_helpers.CUDA_PENDING keys).
-NAMES_CUDA_PENDING = {
-    "x[torch.tensor([0, 0, 1])]": ["index"],
-    "x[x > 0]": ["index"],
-    "x.gather(0, torch.zeros(2, 5, dtype=torch.long))": ["gather"],
-    "x.index_select(0, torch.tensor([1]))": ["index_select"],
-    "x.scatter(0, torch.zeros(1, 5, dtype=torch.long), x * 2)": ["scatter"],
-    "x.scatter(0, torch.zeros(1, 5, dtype=torch.long), 1.0)": ["scatter"],
-    "x.sort(0)[0]": ["sort"],
-    "x.topk(2)[0]": ["sort"],
-    "x.flip(0)": ["flip"],
-    "x.clone().uniform_()": ["bug_inplace_random"],
-    "x.clone().normal_()": ["bug_inplace_random"],
-}
-assert set(NAMES_CUDA_PENDING) <= set(NAMES)
 
 
 @pytest.mark.parametrize("expr", sorted(NAMES))
 def test_grad_fn_names(expr, device):
-    cuda_pending(device, *NAMES_CUDA_PENDING.get(expr, ()))
     x = torch.randn(4, 5, requires_grad=True, device=device)
     env = {"torch": on_device(torch, device), "x": x}  # index tensors on the device too
     assert type(eval(expr, env)).__name__ == "Tensor"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import ferrotorch as torch
-from _helpers import DTYPE_NAMES, NP_DTYPES, check, cuda_pending, rand, tdt, to_np
+from _helpers import DTYPE_NAMES, NP_DTYPES, check, rand, tdt, to_np
 
 
 # ---------------------------------------------------------------- torch.tensor
@@ -249,7 +249,6 @@ def test_linspace_dtype(device):
 
 @pytest.mark.parametrize("name", ["float32", "float64", "int32", "int64", "bool", "float16"])
 def test_like_functions_keep_shape_dtype(name, device):
-    cuda_pending(device, "bug_like_device")
     src = torch.zeros(2, 3, 4, dtype=tdt(name), device=device)
     for fn, val in [(torch.zeros_like, 0), (torch.ones_like, 1), (torch.empty_like, None)]:
         t = fn(src)
@@ -260,7 +259,6 @@ def test_like_functions_keep_shape_dtype(name, device):
 
 
 def test_full_like(device):
-    cuda_pending(device, "bug_like_device")
     src = torch.tensor([[1, 2], [3, 4]], dtype=torch.int32, device=device)
     t = torch.full_like(src, 7)
     check(t, np.full((2, 2), 7), dtype="int32")
@@ -271,7 +269,6 @@ def test_full_like(device):
 
 
 def test_like_dtype_override(device):
-    cuda_pending(device, "bug_like_device")
     src = torch.tensor([1, 2, 3], dtype=torch.int32, device=device)
     t = torch.zeros_like(src, dtype=torch.float64)
     check(t, np.zeros(3), dtype="float64")
@@ -280,7 +277,6 @@ def test_like_dtype_override(device):
 
 
 def test_like_does_not_alias(device):
-    cuda_pending(device, "bug_like_device")
     src = torch.ones(3, device=device)
     t = torch.zeros_like(src)
     assert t.device == src.device
@@ -289,7 +285,6 @@ def test_like_does_not_alias(device):
 
 
 def test_like_of_noncontiguous_and_0d(device):
-    cuda_pending(device, "bug_like_device")
     src = torch.zeros(3, 4, device=device).t()
     assert tuple(torch.ones_like(src).shape) == (4, 3) and torch.ones_like(src).device == src.device
     z = torch.zeros_like(torch.tensor(5, device=device))
@@ -298,7 +293,6 @@ def test_like_of_noncontiguous_and_0d(device):
 
 def test_new_methods_keep_dtype_and_device(device):
     src = torch.tensor([[1, 2]], dtype=torch.int32, device=device)
-    cuda_pending(device, "bug_like_device")
     for t, val in [(src.new_zeros(2, 3), 0), (src.new_ones((2, 3)), 1), (src.new_full((2, 3), 7), 7),
                    (src.new_empty(2, 3), None)]:
         assert t.dtype == torch.int32 and t.device == src.device

@@ -560,6 +560,14 @@ def test_mlp_training_step_matches_cpu():
         same(g.detach() if g.dim() == 0 else g, c.detach() if c.dim() == 0 else c)
 
 
+def test_a_gradient_on_another_device_is_refused():
+    x = torch.ones(3, device="cuda", requires_grad=True)
+    with pytest.raises(RuntimeError, match="invalid gradient at index 0 - expected device cuda:0 but got cpu"):
+        (x * 2).backward(torch.ones(3))
+    with pytest.raises(RuntimeError, match="invalid gradient at index 0 - expected device cuda:0 but got cpu"):
+        torch.autograd.grad(x * 2, x, torch.ones(3))
+
+
 # ---------------------------------------------------------------- memory
 
 

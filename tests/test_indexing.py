@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import ferrotorch as torch
-from _helpers import check, cuda_pending, rand, to_np
+from _helpers import check, rand, to_np
 
 A = np.arange(60).reshape(3, 4, 5)
 
@@ -57,7 +57,6 @@ def test_getitem_on_noncontiguous(device):
     check(t[1], a[1])
     check(t[:, ::2, 1:], a[:, ::2, 1:])
     check(t[..., -1], a[..., -1])
-    cuda_pending(device, "index")
     check(t[[0, 4], 1], a[[0, 4], 1])
 
 
@@ -125,7 +124,6 @@ def _np_index(idx):
 
 @pytest.mark.parametrize("name, make_idx", ADV, ids=[a[0] for a in ADV])
 def test_advanced_getitem(name, make_idx, device):
-    cuda_pending(device, "index")
     t = tens(device=device)
     idx = make_idx(t)
     r = t[idx]
@@ -134,7 +132,6 @@ def test_advanced_getitem(name, make_idx, device):
 
 
 def test_advanced_index_with_int_follows_torch(device):
-    cuda_pending(device, "index")
     # PyTorch treats the integer as basic indexing: the result is A[0][:, [1, 2]],
     # shape (4, 2) (numpy would give (2, 4) here).
     t = tens(device=device)
@@ -142,7 +139,6 @@ def test_advanced_index_with_int_follows_torch(device):
 
 
 def test_advanced_index_returns_copy(device):
-    cuda_pending(device, "index")
     t = tens(dtype="float32", device=device)
     r = t[[0, 1]]
     r[0, 0, 0] = -100.0
@@ -161,7 +157,6 @@ def test_advanced_index_out_of_range(device):
 # ---------------------------------------------------------------- boolean masks
 
 def test_bool_mask_full(device):
-    cuda_pending(device, "index")
     t = tens(dtype="float32", device=device)
     a = A.astype(np.float32)
     mask = t > 30
@@ -170,7 +165,6 @@ def test_bool_mask_full(device):
 
 
 def test_bool_mask_partial_dims(device):
-    cuda_pending(device, "index")
     t = tens(device=device)
     m1 = np.array([True, False, True])
     check(t[torch.tensor(m1, device=device)], A[m1])
@@ -183,7 +177,6 @@ def test_bool_mask_partial_dims(device):
 
 
 def test_bool_mask_noncontiguous(device):
-    cuda_pending(device, "index")
     t = tens(device=device).transpose(0, 2)
     a = np.swapaxes(A, 0, 2)
     check(t[t % 3 == 0], a[a % 3 == 0])
@@ -215,8 +208,6 @@ SETS = [
 
 @pytest.mark.parametrize("name, idx, value", SETS, ids=[s[0] for s in SETS])
 def test_setitem(name, idx, value, device):
-    if name in ("adv_list", "adv_tensor_values", "adv_adjacent", "mask"):
-        cuda_pending(device, "index")
     a = A.astype(np.float32)
     t = torch.tensor(a, device=device)
     v = value()
@@ -234,7 +225,6 @@ def test_setitem(name, idx, value, device):
 
 
 def test_setitem_mask_with_tensor_values(device):
-    cuda_pending(device, "index")
     t = torch.tensor([1.0, 2.0, 3.0, 4.0], device=device)
     t[t > 2] = torch.tensor([10.0, 20.0], device=device)
     check(t, [1.0, 2.0, 10.0, 20.0])
@@ -285,7 +275,6 @@ def test_setitem_errors(device):
 
 @pytest.mark.parametrize("dim", [0, 1, 2, -1])
 def test_index_select(dim, device):
-    cuda_pending(device, "index_select")
     t = tens(device=device)
     idx = np.array([0, 2, 1, 2])[: A.shape[dim] if dim >= 0 else 5]
     idx = idx % A.shape[dim]
@@ -295,7 +284,6 @@ def test_index_select(dim, device):
 
 
 def test_index_select_noncontiguous_and_errors(device):
-    cuda_pending(device, "index_select")
     t = tens(dtype="float32", device=device).transpose(0, 1)
     a = A.astype(np.float32).transpose(1, 0, 2)
     check(t.index_select(1, torch.tensor([2, 0], device=device)), np.take(a, [2, 0], axis=1))
@@ -308,7 +296,6 @@ def test_index_select_noncontiguous_and_errors(device):
 
 @pytest.mark.parametrize("dim", [0, 1, 2, -2])
 def test_gather(dim, device):
-    cuda_pending(device, "gather")
     rng = np.random.default_rng(dim + 10)
     shape = list(A.shape)
     shape[dim] = 2
@@ -319,7 +306,6 @@ def test_gather(dim, device):
 
 
 def test_gather_smaller_index_and_errors(device):
-    cuda_pending(device, "gather")
     # index may be smaller than input in non-gather dims
     t = torch.tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9]], device=device)
     idx = torch.tensor([[2, 0], [1, 1]], device=device)
@@ -339,7 +325,6 @@ def _np_scatter(base, dim, idx, src):
 
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_scatter_tensor_src(dim, device):
-    cuda_pending(device, "scatter")
     base = np.zeros((3, 5), dtype=np.float32)
     # unique targets along dim so the result is deterministic
     if dim == 0:
@@ -357,7 +342,6 @@ def test_scatter_tensor_src(dim, device):
 
 
 def test_scatter_scalar_value(device):
-    cuda_pending(device, "scatter")
     idx = np.array([[0], [2]])
     expected = _np_scatter(np.zeros((2, 3)), 1, idx, 5.0)
     check(torch.zeros(2, 3, device=device).scatter(1, torch.tensor(idx, device=device), 5.0), expected)
@@ -428,7 +412,6 @@ def test_where_dtypes(device):
 
 
 def test_where_one_arg_is_nonzero(device):
-    cuda_pending(device, "nonzero")
     a = np.array([[0, 1, 0], [2, 0, 3]])
     res = torch.where(torch.tensor(a, device=device))
     assert isinstance(res, tuple) and len(res) == 2
@@ -439,21 +422,17 @@ def test_where_one_arg_is_nonzero(device):
 # ---------------------------------------------------------------- empty results / empty inputs
 
 def test_index_with_empty_list(device):
-    cuda_pending(device, "index")
     check(tens(device=device)[[]], A[np.array([], dtype=np.int64)], dtype="int64")
 
 
 def test_index_empty_tensor(device):
-    cuda_pending(device, "bug_empty_view_offset")
     t = torch.zeros(0, 3, device=device)
     check(t[:, 1], np.zeros(0))
     check(t[1:], np.zeros((0, 3)))
-    cuda_pending(device, "index")
     check(t[torch.tensor([], dtype=torch.int64, device=device)], np.zeros((0, 3)))
 
 
 def test_all_false_masks(device):
-    cuda_pending(device, "index")
     t = torch.zeros(2, 3, device=device)
     check(t[torch.zeros(2, 3, dtype=torch.bool, device=device)], np.zeros(0))
     check(t[torch.tensor([False, False], device=device)], np.zeros((0, 3)))
@@ -471,7 +450,6 @@ def u8(values, device=None):
 
 
 def test_uint8_index_is_a_mask_with_warning(device):
-    cuda_pending(device, "index")
     t = tens(device=device)
     m = np.array([1, 0, 2, 0])  # any nonzero value selects
     with pytest.warns(UserWarning, match="indexing with dtype torch.uint8 is now deprecated") as rec:
@@ -495,7 +473,6 @@ def test_uint8_mask_wrong_shape_warns_then_raises(device):
 
 
 def test_uint8_0d_is_a_mask_without_warning(recwarn, device):
-    cuda_pending(device, "index")
     t = tens(device=device)
     assert t[torch.tensor(1, dtype=torch.uint8, device=device)].shape == (1, 3, 4, 5)
     assert t[torch.tensor(0, dtype=torch.uint8, device=device)].shape == (0, 3, 4, 5)
@@ -506,7 +483,6 @@ def test_uint8_0d_is_a_mask_without_warning(recwarn, device):
 
 
 def test_uint8_setitem_with_tensor_values(device):
-    cuda_pending(device, "index")
     t = tens(dtype="float32", device=device)
     a = A.astype(np.float32)
     m = np.array([1, 0, 1])
@@ -527,7 +503,6 @@ def test_uint8_setitem_one_value_raises_like_masked_fill(device):
         check(t, A.astype(np.float32))
     with pytest.raises(IndexError, match="The shape of the mask"):
         tens(dtype="float32", device=device)[u8([1, 0], device=device)] = 1.0
-    cuda_pending(device, "index")
     # with a second index tensor PyTorch takes the general path
     t = tens(dtype="float32", device=device)
     with pytest.warns(UserWarning):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import ferrotorch as torch
-from _helpers import check, cuda_pending, make, rand, to_np
+from _helpers import check, make, rand, to_np
 
 
 def variants(shape, dtype, seed=0, low=-5, high=5, device=None):
@@ -376,7 +376,6 @@ def test_softmax_stable_and_misc(device):
 @pytest.mark.parametrize("descending", [False, True])
 @pytest.mark.parametrize("dtype", ["float32", "int64", "float64", "int16"])
 def test_sort_distinct(dim, descending, dtype, device):
-    cuda_pending(device, "sort")
     rng = np.random.default_rng(14 + dim)
     a = (rng.permutation(30) - 10).reshape(5, 6).astype(dtype)
     for arr, t in [(a, torch.tensor(a, device=device)), (a.T, torch.tensor(a, device=device).t())]:
@@ -392,7 +391,6 @@ def test_sort_distinct(dim, descending, dtype, device):
 
 
 def test_sort_stable_with_ties(device):
-    cuda_pending(device, "sort")
     a = np.array([3, 1, 2, 1, 3, 2, 1])
     r = torch.sort(torch.tensor(a, device=device), stable=True)
     check(r.values, np.sort(a))
@@ -403,7 +401,6 @@ def test_sort_stable_with_ties(device):
 
 
 def test_sort_default_and_nan(device):
-    cuda_pending(device, "sort")
     r = torch.tensor([3, 1, 2], device=device).sort()
     check(r.values, [1, 2, 3])
     check(r.indices, [1, 2, 0])
@@ -420,7 +417,6 @@ def test_sort_default_and_nan(device):
 @pytest.mark.parametrize("dim", [0, 1, -1])
 @pytest.mark.parametrize("largest", [True, False])
 def test_topk(k, dim, largest, device):
-    cuda_pending(device, "sort")
     rng = np.random.default_rng(k * 10 + dim)
     a = rng.permutation(48).reshape(6, 8).astype(np.float32)
     t = torch.tensor(a, device=device)
@@ -436,7 +432,6 @@ def test_topk(k, dim, largest, device):
 
 
 def test_topk_misc(device):
-    cuda_pending(device, "sort")
     r = torch.tensor([3, 1, 2, 5], device=device).topk(2)
     check(r.values, [5, 3], dtype="int64")
     check(r.indices, [3, 0])

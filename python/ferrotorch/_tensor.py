@@ -610,35 +610,14 @@ def scatter_add(self: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
 @_method
 def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *, generator=None) -> Tensor:
     r"""Fills with uniform samples on ``[from_, to)`` (PyTorch's numbers for the same seed on the CPU)."""
-    if self.device.type == "cuda":
-        _creation_module()._cuda_generator(generator)
-        u = _C._cuda_random("uniform", list(self.shape), self.dtype, self.device.index)
-        with _no_grad():
-            return self.copy_(u * (float(to) - float(from_)) + float(from_))
     return self._uniform_(float(from_), float(to), generator)
 
 
 @_method
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
     r"""Fills with normal samples (PyTorch's numbers for the same seed on the CPU)."""
-    if self.device.type == "cuda":
-        _creation_module()._cuda_generator(generator)
-        n = _C._cuda_random("normal", list(self.shape), self.dtype, self.device.index)
-        with _no_grad():
-            return self.copy_(n * float(std) + float(mean))
     return self._normal_(float(mean), float(std), generator)
 
-
-def _creation_module():
-    from . import _creation
-
-    return _creation
-
-
-def _no_grad():
-    from .autograd import no_grad
-
-    return no_grad()
 
 
 # ---------------------------------------------------------------- reductions

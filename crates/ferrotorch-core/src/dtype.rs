@@ -99,6 +99,17 @@ impl DType {
         }
     }
 
+    /// PyTorch's legacy tensor type name for this dtype on `device`, as its
+    /// messages print it: `torch.FloatTensor`, `torch.cuda.LongTensor`.
+    pub fn legacy_type_name(self, device: crate::Device) -> String {
+        let cuda = if device == crate::Device::Cpu {
+            ""
+        } else {
+            "cuda."
+        };
+        format!("torch.{cuda}{}Tensor", self.scalar_type_name())
+    }
+
     /// The C++ element type name PyTorch prints in some messages
     /// (`masked_fill_`, matmul dtype checks): `float`, `long int`, `c10::Half`...
     pub fn cpp_type_name(self) -> &'static str {

@@ -75,6 +75,7 @@ impl FunctionBase {
 struct Meta {
     shape: Vec<usize>,
     dtype: DType,
+    device: ferrotorch::Device,
 }
 
 impl Meta {
@@ -82,6 +83,7 @@ impl Meta {
         Meta {
             shape: t.shape().to_vec(),
             dtype: t.dtype(),
+            device: t.device(),
         }
     }
 }
@@ -156,7 +158,10 @@ impl PyFunctionNode {
             let g = grads.next().flatten();
             let g = match (g, out) {
                 (Some(g), _) => Some(g),
-                (None, Some(m)) if materialize => Some(Tensor::zeros(&m.shape, m.dtype)),
+                (None, Some(m)) if materialize => Some(
+                    Tensor::full_on(&m.shape, ferrotorch::Scalar::Int(0), m.dtype, m.device)
+                        .map_err(crate::errors::to_py)?,
+                ),
                 (None, _) => None,
             };
             args.push(match g {

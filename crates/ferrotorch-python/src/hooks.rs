@@ -41,10 +41,10 @@ fn check_result(
     let t = t.get().t.clone();
     if t.dtype() != grad.dtype() {
         return Err(PyRuntimeError::new_err(format!(
-            "hook '{}' has changed the type of value (was torch.{}Tensor got torch.{}Tensor)",
+            "hook '{}' has changed the type of value (was {} got {})",
             hook_name(hook),
-            grad.dtype().scalar_type_name(),
-            t.dtype().scalar_type_name()
+            grad.dtype().legacy_type_name(grad.device()),
+            t.dtype().legacy_type_name(t.device())
         )));
     }
     if t.shape() != grad.shape() {

@@ -73,6 +73,15 @@ pub fn uniform(
     }, unreachable!())
 }
 
+fn check_std(std: f64) -> Result<()> {
+    if std < 0.0 {
+        return Err(Error::Runtime(format!(
+            "normal expects std >= 0.0, but found std {std}"
+        )));
+    }
+    Ok(())
+}
+
 /// Normal samples with PyTorch's contiguous-tensor algorithm.
 ///
 /// See [`uniform`] for an example.
@@ -84,11 +93,7 @@ pub fn normal(
     g: Option<&Generator>,
 ) -> Result<Tensor> {
     float_only(dtype, "normal_kernel_cpu")?;
-    if std < 0.0 {
-        return Err(Error::Runtime(format!(
-            "normal expects std >= 0.0, but found std {std}"
-        )));
-    }
+    check_std(std)?;
     let n = shape.iter().product();
     let mut g = lock(g);
     with_float_dtype!(dtype, T => {
@@ -136,6 +141,34 @@ pub fn fill_(t: &Tensor, normal_dist: bool, a: f64, b: f64, g: Option<&Generator
 
 fn fill_raw(t: &Tensor, normal_dist: bool, a: f64, b: f64, g: Option<&Generator>) -> Result<()> {
     let shape = t.shape().to_vec();
+    if let crate::Device::Cuda(i) = t.device() {
+        // CUDA tensors draw from their device's generator.
+        if g.is_some() {
+            return Err(Error::Runtime(
+                "Expected a 'cuda' device type for generator but found 'cpu'".into(),
+            ));
+        }
+        if normal_dist {
+            check_std(b)?;
+        }
+        use crate::gpu::random::{sample, Distribution};
+        use crate::ops::math::{binary, BinaryOp};
+        use crate::Scalar;
+        let dist = if normal_dist {
+            Distribution::Normal
+        } else {
+            Distribution::Uniform
+        };
+        let x = sample(i, &shape, t.dtype(), dist)?;
+        // normal: a + b * x (mean, std); uniform: a + (b - a) * x.
+        let scale = if normal_dist { b } else { b - a };
+        let x = binary(
+            &binary(&x, Scalar::Float(scale), BinaryOp::Mul)?,
+            Scalar::Float(a),
+            BinaryOp::Add,
+        )?;
+        return t.copy_from(&x);
+    }
     let sample = if normal_dist {
         if t.is_contiguous() {
             normal(&shape, a, b, t.dtype(), g)?

@@ -157,6 +157,9 @@ template <typename A> __device__ __forceinline__ A ft_floor_div(A x, A y) {
         return d - f > A(0.5) ? f + A(1) : f;
     } else {
         if (y == A(0)) return A(0);
+        // x / -1 traps for the most negative x; the CPU wraps: -x. (Only
+        // signed types have a -1: for unsigned ones A(-1) is the maximum.)
+        if (A(-1) < A(0) && y == A(-1)) return A(0ull - (unsigned long long)x);
         A q = x / y;
         return (x % y != 0 && ((x < A(0)) != (y < A(0)))) ? A(q - 1) : q;
     }
@@ -166,14 +169,14 @@ template <typename A> __device__ __forceinline__ A ft_rem(A x, A y) {
         A m = fmod(x, y);
         return (m != A(0) && ((y < A(0)) != (m < A(0)))) ? m + y : m;
     } else {
-        if (y == A(0)) return A(0);
+        if (y == A(0) || (A(-1) < A(0) && y == A(-1))) return A(0);
         A r = x % y;
         return (r != 0 && ((r < A(0)) != (y < A(0)))) ? A(r + y) : r;
     }
 }
 template <typename A> __device__ __forceinline__ A ft_fmod(A x, A y) {
     if constexpr (FtIsFloat<A>::value) { return fmod(x, y); }
-    else { return y == A(0) ? A(0) : A(x % y); }
+    else { return (y == A(0) || (A(-1) < A(0) && y == A(-1))) ? A(0) : A(x % y); }
 }
 template <typename A> __device__ __forceinline__ A ft_pow(A x, A y) {
     if constexpr (FtIsFloat<A>::value) { return pow(x, y); }

@@ -170,6 +170,13 @@ fn root_grads(tensors: &[Tensor], given: &[Option<Tensor>]) -> Result<Vec<Tensor
                         size_str(t.shape())
                     )));
                 }
+                if g.device() != t.device() {
+                    return Err(Error::Runtime(format!(
+                        "invalid gradient at index {i} - expected device {} but got {}",
+                        t.device(),
+                        g.device()
+                    )));
+                }
                 g.to_dtype(t.dtype())
             }
             None if t.numel() == 1 => {

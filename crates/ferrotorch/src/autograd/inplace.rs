@@ -246,14 +246,16 @@ impl Region {
     }
 
     /// Which elements of a tensor of `shape` were overwritten.
-    fn mask(&self, shape: &[usize]) -> Result<Tensor> {
+    fn mask(&self, shape: &[usize], device: crate::Device) -> Result<Tensor> {
         let _g = GradModeGuard::new(false);
+        let ones =
+            |shape: &[usize]| Tensor::full_on(shape, crate::Scalar::Int(1), DType::F32, device);
         let hits = match self {
-            Region::At(pos) => put_add(shape, pos, &Tensor::ones(pos.shape(), DType::F32))?,
+            Region::At(pos) => put_add(shape, pos, &ones(pos.shape())?)?,
             // Backward is `shape`-sized anyway; the view of a ones tensor
             // gives the region's shape for any kind of op.
             Region::View(op) => {
-                let ones = op.apply(&Tensor::ones(shape, DType::F32))?;
+                let ones = op.apply(&ones(shape)?)?;
                 view_scatter(&ones, shape, DType::F32, op)?
             }
         };
@@ -275,11 +277,12 @@ struct OverwriteBackward {
 }
 
 impl OverwriteBackward {
-    fn written(&self) -> Result<Tensor> {
+    /// The mask of overwritten elements, on the gradient's device.
+    fn written(&self, device: crate::Device) -> Result<Tensor> {
         if let Some(w) = self.written.get() {
             return Ok(w.clone());
         }
-        let w = self.region.mask(&self.shape)?;
+        let w = self.region.mask(&self.shape, device)?;
         Ok(self.written.get_or_init(|| w).clone())
     }
 }
@@ -288,7 +291,7 @@ impl Formula for OverwriteBackward {
     fn backward(&self, g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
         let old = match needs.first() {
             Some(true) if self.keep_old => Some(g.clone()),
-            Some(true) => Some(where_(&self.written()?, 0.0, g)?),
+            Some(true) => Some(where_(&self.written(g.device())?, 0.0, g)?),
             _ => None,
         };
         let src = match (&self.src, needs.get(1)) {

@@ -66,8 +66,8 @@ impl SavedTensor {
                 None => String::new(),
             };
             return Err(Error::Runtime(format!(
-                "one of the variables needed for gradient computation has been modified by an inplace operation: [torch.{}Tensor [{}]]{} is at version {}; expected version {} instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).",
-                legacy_type(t.dtype()),
+                "one of the variables needed for gradient computation has been modified by an inplace operation: [{} [{}]]{} is at version {}; expected version {} instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).",
+                t.dtype().legacy_type_name(t.device()),
                 t.shape().iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "),
                 origin,
                 now,
@@ -87,21 +87,5 @@ fn op_name(node: &str) -> &str {
     match node.find("Backward") {
         Some(i) => &node[..i],
         None => node,
-    }
-}
-
-fn legacy_type(dt: crate::DType) -> &'static str {
-    use crate::DType::*;
-    match dt {
-        F32 => "Float",
-        F64 => "Double",
-        F16 => "Half",
-        BF16 => "BFloat16",
-        I64 => "Long",
-        I32 => "Int",
-        I16 => "Short",
-        I8 => "Char",
-        U8 => "Byte",
-        Bool => "Bool",
     }
 }

@@ -84,6 +84,11 @@ pub(crate) fn base(t: &Tensor) -> KernelArg {
 
 /// Address of `t`'s first element (for contiguous fast paths).
 pub(crate) fn first(t: &Tensor) -> KernelArg {
+    // An empty view may have an offset past its storage's end; nothing is
+    // read through it, and the base address is a valid pointer.
+    if t.numel() == 0 {
+        return base(t);
+    }
     KernelArg::Ptr(buffer(t).ptr() + (t.offset() * t.dtype().size()) as u64)
 }
 
@@ -141,6 +146,8 @@ pub(crate) fn download(t: &Tensor) -> Result<Tensor> {
     let t = t.contiguous();
     let size = t.dtype().size();
     let mut bytes = vec![0u8; t.numel() * size];
-    buffer(&t).read(t.offset() * size, &mut bytes)?;
+    if !bytes.is_empty() {
+        buffer(&t).read(t.offset() * size, &mut bytes)?;
+    }
     crate::tensor::from_bytes(bytes, t.shape(), t.dtype())
 }
