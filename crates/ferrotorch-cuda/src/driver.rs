@@ -155,7 +155,16 @@ impl Backend for DriverDevice {
     }
 
     fn load_module(&self, source: &KernelSource) -> Result<Box<dyn Module>> {
-        let ptx = crate::compile::compile_for(&source.module, &source.source, Some(self.arch))?;
+        // Machine code for this GPU (see `compile_cubin`); PTX for the
+        // device's virtual architecture when NVRTC does not know the GPU.
+        let sm = format!("sm_{}{}", self.info.major, self.info.minor);
+        let ptx = match crate::compile::compile_cubin(&source.module, &source.source, &sm) {
+            Ok(cubin) => cudarc::nvrtc::Ptx::from_binary(cubin),
+            Err(Error::Compile { log, .. }) if log.contains("gpu-architecture") => {
+                crate::compile::compile_for(&source.module, &source.source, Some(self.arch))?
+            }
+            Err(e) => return Err(e),
+        };
         self.bind()?;
         let module = self
             .ctx

@@ -8,8 +8,9 @@
 //!   loading a kernel module and launching its kernels, batched GEMM, all
 //!   in the order of one stream per device. Two implementations:
 //!   - [`driver`]: a GPU, through the driver API on the legacy default
-//!     stream, kernels compiled by NVRTC ([`compile`]) for the device's
-//!     own `compute_XY`, matrix products by cuBLAS.
+//!     stream, kernels compiled by NVRTC to machine code for the device's
+//!     own `sm_XY` ([`compile_cubin`]: PTX from a newer NVRTC than the
+//!     driver would be refused), matrix products by cuBLAS.
 //!   - [`emulator`]: a test double that compiles the same CUDA C sources
 //!     with the host C++ compiler and runs them on the CPU (CUDA threads as
 //!     fibers). `FERROTORCH_CUDA_EMULATOR=1` replaces the GPUs by one
@@ -50,7 +51,7 @@ pub mod runtime;
 pub use allocator::MemoryStats;
 pub use backend::{DeviceInfo, DevicePtr, Gemm, KernelArg, LaunchConfig, Matrix};
 pub use buffer::CudaBuffer;
-pub use compile::{compile, compile_for};
+pub use compile::{compile, compile_cubin, compile_for};
 pub use device::{device, opened, CudaDevice};
 #[cfg(unix)]
 pub use emulator::EmulatedDevice;

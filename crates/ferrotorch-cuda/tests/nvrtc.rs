@@ -4,7 +4,7 @@
 //! unless FERROTORCH_REQUIRE_NVRTC=1 (set by the test script, so CI cannot
 //! silently skip it).
 
-use ferrotorch_cuda::{compile, kernels, nvrtc_available, Error};
+use ferrotorch_cuda::{compile, compile_cubin, kernels, nvrtc_available, Error};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn nvrtc_or_skip() -> bool {
@@ -81,4 +81,27 @@ fn a_syntax_error_is_reported_with_the_compiler_log() {
         }
         other => panic!("expected a compile error, got {other:?}"),
     }
+}
+
+#[test]
+fn modules_compile_to_machine_code_for_hopper() {
+    // What the GPU backend loads: a CUBIN for the device's own sm_XY.
+    if !nvrtc_or_skip() {
+        return;
+    }
+    for module in [
+        kernels::softmax::softmax_module(),
+        kernels::random::random_module(),
+    ] {
+        let cubin = compile_cubin(&module.module, &module.source, "sm_90").unwrap();
+        // An ELF image.
+        assert_eq!(&cubin[..4], b"\x7fELF", "module {}", module.module);
+    }
+    let err = compile_cubin(
+        "broken",
+        "extern \"C\" __global__ void k(float* x) { x[0] = ; }",
+        "sm_90",
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::Compile { .. }), "{err:?}");
 }
