@@ -20,7 +20,7 @@
 //!   blocks carved from cached segments, best fit, split and merge,
 //!   empty-and-retry before `OutOfMemory`), with the counters behind
 //!   `torch.cuda.memory_allocated` and friends.
-//! - [`device`]: the per-process registry: each opened device owns its
+//! - [`device`](mod@device): the per-process registry: each opened device owns its
 //!   backend, allocator and module cache; launch configurations.
 //! - [`buffer`]: device memory owned by a tensor's storage.
 //! - [`kernels`]: the CUDA C sources (no headers; the half types are the
