@@ -71,6 +71,26 @@ def test_to_device_forms_and_dtype_together():
     assert x.to("cuda", non_blocking=True).is_cuda
 
 
+def test_copy_crosses_devices_as_in_pytorch():
+    src = sample("float32", (2, 3))
+    g = torch.zeros(2, 3, device="cuda")
+    g.copy_(src)  # host to device
+    same(g, src)
+    back = torch.zeros(2, 3, dtype=torch.float64)
+    back.copy_(g)  # device to host, with a dtype change
+    np.testing.assert_allclose(to_np(back), to_np(src).astype(np.float64))
+    g[0] = torch.tensor([7.0, 8.0, 9.0])  # a CPU value written into a CUDA tensor
+    assert g[0].tolist() == [7.0, 8.0, 9.0]
+    g.t().copy_(torch.ones(3, 1))  # broadcast source, strided destination
+    assert to_np(g).sum() == 6
+    # Gradients flow back to each side's device.
+    w = src.clone().requires_grad_()
+    h = torch.zeros(2, 3, device="cuda", requires_grad=True) * 1
+    h.copy_(w)
+    (h * 2).sum().backward()
+    assert w.grad.device.type == "cpu" and to_np(w.grad).tolist() == [[2.0] * 3] * 2
+
+
 def test_creation_functions_take_device():
     for t in [torch.zeros(2, 3, device="cuda"), torch.ones(4, device="cuda", dtype=torch.int32),
               torch.full((2,), 7.5, device="cuda"), torch.tensor([1, 2, 3], device="cuda"),

@@ -293,13 +293,12 @@ def to(self: Tensor, *args, **kwargs) -> Tensor:
     dtype, device = _parse_to(args, kwargs)
     if kwargs:
         raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-    out = self
+    dtype = dtype if dtype is not None else self.dtype
     if device is not None and _C._resolve_device(device) != self.device:
-        # Convert where the data is smaller: before leaving a GPU only if narrowing... keep it simple:
-        # dtype first on the source device, then one copy across.
-        out = out._to_dtype(dtype if dtype is not None else self.dtype, False)._to_device(device, False)
-        return out
-    return self._to_dtype(dtype if dtype is not None else self.dtype, copy)
+        # The dtype conversion runs on the source device, then one copy
+        # crosses (the copy is new memory, so `copy` changes nothing).
+        return self._to_dtype(dtype, False)._to_device(device, False)
+    return self._to_dtype(dtype, copy)
 
 
 @_method

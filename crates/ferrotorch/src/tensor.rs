@@ -1014,8 +1014,17 @@ impl Tensor {
         }
         // Checked on `src` as given, before broadcasting (as PyTorch does).
         self.check_no_partial_overlap(src)?;
-        // CPU 0-dim sources go with any device; the check sees `src` as given.
-        crate::gpu::common_device(&[self, src])?;
+        // copy_ is PyTorch's transfer between devices: the source moves to
+        // this tensor's device first (before broadcasting, so a broadcast
+        // source crosses at its own size).
+        let moved;
+        let src = if src.device() != self.device() {
+            let _g = crate::autograd::GradModeGuard::new(false);
+            moved = src.to_device(self.device())?;
+            &moved
+        } else {
+            src
+        };
         let src = src.broadcast_to(self.shape()).map_err(|_| {
             Error::Runtime(format!(
                 "The size of tensor a ({}) must match the size of tensor b ({}) at non-singleton dimension",
@@ -1030,13 +1039,7 @@ impl Tensor {
         } else {
             src
         };
-        if self.device() != Device::Cpu || src.device() != Device::Cpu {
-            let src = if src.device() == self.device() {
-                src
-            } else {
-                // A CPU scalar written into a CUDA tensor.
-                src.to_device(self.device())?.broadcast_to(self.shape())?
-            };
+        if self.device() != Device::Cpu {
             crate::gpu::elementwise::copy_into(self, &src)?;
             self.storage().bump_version();
             return Ok(());

@@ -400,6 +400,8 @@ pub(crate) fn record_view_overwrite(
 struct CopyBackward {
     shape: Vec<usize>,
     dtype: DType,
+    // copy_ crosses devices: the source's gradient goes back to its own.
+    device: crate::Device,
 }
 
 impl Formula for CopyBackward {
@@ -411,7 +413,11 @@ impl Formula for CopyBackward {
             .then(|| Tensor::full_on(g.shape(), crate::Scalar::Int(0), g.dtype(), g.device()))
             .transpose()?;
         let src = match needs.get(1) {
-            Some(true) => Some(sum_to_shape(g, &self.shape)?.to_dtype(self.dtype)?),
+            Some(true) => Some(
+                sum_to_shape(g, &self.shape)?
+                    .to_dtype(self.dtype)?
+                    .to_device(self.device)?,
+            ),
             _ => None,
         };
         Ok(vec![old, src])
@@ -426,6 +432,7 @@ pub(crate) fn record_copy(dst: &Tensor, src: &Tensor) -> Result<()> {
         CopyBackward {
             shape: src.shape().to_vec(),
             dtype: src.dtype(),
+            device: src.device(),
         },
     );
     rebase(dst, Some(Edge { node, input_nr: 0 }))
