@@ -206,3 +206,13 @@ def test_gpu_queries():
     assert torch.cuda.device_count() >= 1
     assert 0 <= torch.cuda.current_device() < torch.cuda.device_count()
     torch.cuda.synchronize()
+
+
+@no_gpu
+def test_bf16_support_and_device_context_without_a_gpu():
+    # PyTorch's answers on a machine without a GPU.
+    assert torch.cuda.is_bf16_supported() is False
+    with pytest.raises(RuntimeError, match=NO_DRIVER):
+        with torch.cuda.device(0):
+            pass
+    assert torch.backends.cudnn.is_available() is False

@@ -91,6 +91,17 @@ def test_copy_crosses_devices_as_in_pytorch():
     assert w.grad.device.type == "cpu" and to_np(w.grad).tolist() == [[2.0] * 3] * 2
 
 
+def test_common_setup_lines_of_training_scripts_run():
+    torch.backends.cudnn.benchmark = True
+    torch.backends.cudnn.deterministic = False
+    assert torch.backends.cudnn.is_available() is False
+    assert torch.version.cuda == "13.0"
+    assert torch.cuda.is_bf16_supported() == (torch.cuda.get_device_capability()[0] >= 8)
+    with torch.cuda.device(0):
+        assert torch.cuda.current_device() == 0
+        assert torch.ones(1, device="cuda").device == torch.device("cuda", 0)
+
+
 def test_creation_functions_take_device():
     for t in [torch.zeros(2, 3, device="cuda"), torch.ones(4, device="cuda", dtype=torch.int32),
               torch.full((2,), 7.5, device="cuda"), torch.tensor([1, 2, 3], device="cuda"),

@@ -50,7 +50,7 @@ from ._tensor_str import get_printoptions, printoptions, set_printoptions
 from . import autograd
 from . import cuda
 from .cuda import OutOfMemoryError
-from . import backends
+from . import backends, version
 import builtins as _builtins
 from ._autocast import *  # noqa: F401,F403
 from ._autocast import __all__ as _autocast_all

@@ -1,5 +1,5 @@
 """ferrotorch.backends: switches of the compute backends, as in PyTorch."""
 
-from . import cuda
+from . import cuda, cudnn
 
-__all__ = ["cuda"]
+__all__ = ["cuda", "cudnn"]

@@ -23,7 +23,7 @@ __all__ = [
     "get_device_name", "get_device_properties", "get_device_capability", "synchronize",
     "manual_seed", "manual_seed_all", "initial_seed", "memory_allocated", "max_memory_allocated",
     "memory_reserved", "max_memory_reserved", "empty_cache", "reset_peak_memory_stats",
-    "memory_stats", "mem_get_info",
+    "memory_stats", "mem_get_info", "is_bf16_supported", "device",
     "init", "is_initialized",
 ]
 
@@ -122,6 +122,33 @@ def get_device_properties(device=None) -> _CudaDeviceProperties:
     idx = _device_index(device)
     _C._cuda_check_device(idx)
     return _CudaDeviceProperties(*_C._cuda_device_properties(idx))
+
+
+def is_bf16_supported(including_emulation: bool = True) -> bool:
+    r"""Whether the current CUDA device computes in bfloat16 natively
+    (compute capability 8.0 or newer); False without a GPU."""
+    if not is_available():
+        return False
+    return get_device_capability()[0] >= 8
+
+
+class device:
+    r"""Context manager that makes a CUDA device current and restores the
+    previous one on exit (``torch.cuda.device``)."""
+
+    def __init__(self, device) -> None:
+        self.idx = _device_index(device, optional=True)
+        self.prev_idx = -1
+
+    def __enter__(self) -> None:
+        self.prev_idx = current_device()
+        if self.idx >= 0 and self.idx != self.prev_idx:
+            set_device(self.idx)
+
+    def __exit__(self, *exc) -> bool:
+        if self.prev_idx >= 0 and self.idx != self.prev_idx:
+            set_device(self.prev_idx)
+        return False
 
 
 def get_device_name(device=None) -> str:
