@@ -286,13 +286,7 @@ fn device_mid(view: &Tensor, adv: &[(usize, Tensor)], bshape: &[usize]) -> Resul
     for (d, ix) in adv {
         let size = view.shape()[*d] as i64;
         let ix = ix.to_device(dev)?;
-        if ix.numel() > 0 {
-            let lo = crate::ops::reduce::amax(&ix, &[], false, false)?
-                .item()?
-                .to_f64() as i64;
-            let hi = crate::ops::reduce::amax(&ix, &[], false, true)?
-                .item()?
-                .to_f64() as i64;
+        if let Some((lo, hi)) = crate::gpu::index::value_range(&ix)? {
             for v in [lo, hi] {
                 if v < -size || v >= size {
                     return Err(index_out_of_bounds(v, *d, size));

@@ -55,6 +55,19 @@ pub(crate) fn put_add(shape: &[usize], pos: &Tensor, src: &Tensor) -> Result<Ten
     out.to_dtype(src.dtype())
 }
 
+/// The smallest and largest value of an integer tensor on the device, read
+/// back together (one sync); `None` when it is empty. The bounds checks of
+/// index tensors need only these two.
+pub(crate) fn value_range(t: &Tensor) -> Result<Option<(i64, i64)>> {
+    if t.numel() == 0 {
+        return Ok(None);
+    }
+    let lo = crate::ops::reduce::amax(t, &[], false, false)?;
+    let hi = crate::ops::reduce::amax(t, &[], false, true)?;
+    let both: Vec<i64> = crate::ops::shape::stack(&[lo, hi], 0)?.to_vec()?;
+    Ok(Some((both[0], both[1])))
+}
+
 /// A 1-D view of `t`'s whole storage (as `t`'s dtype), which storage
 /// offsets index directly.
 fn storage_tensor(t: &Tensor) -> Result<Tensor> {

@@ -21,13 +21,10 @@ fn check_dtype(pos: &Tensor, op: &str) -> Result<()> {
 /// pair of numbers (a sync, as PyTorch's device-side checks cost one too).
 fn check_positions_on_device(pos: &Tensor, n: usize, op: &str) -> Result<()> {
     check_dtype(pos, op)?;
-    if pos.numel() == 0 {
+    let Some((lo, hi)) = crate::gpu::index::value_range(pos)? else {
         return Ok(());
-    }
-    let lo = crate::ops::reduce::amax(pos, &[], false, false)?;
-    let hi = crate::ops::reduce::amax(pos, &[], false, true)?;
-    let both: Vec<i64> = crate::ops::shape::stack(&[lo, hi], 0)?.to_vec()?;
-    for i in both {
+    };
+    for i in [lo, hi] {
         if i < -(n as i64) || i >= n as i64 {
             return Err(Error::Index(format!(
                 "out of range: tried to access index {i} on a tensor of {n} elements."
