@@ -43,6 +43,16 @@ pub const NUMERIC: [DType; 9] = [
 /// The integer dtypes (bitwise ops).
 pub const INTEGERS: [DType; 5] = [DType::I64, DType::I32, DType::I16, DType::I8, DType::U8];
 
+/// The integer dtypes and bool (bitwise ops; products cuBLAS has no kernel for).
+pub const INTEGERS_AND_BOOL: [DType; 6] = [
+    DType::I64,
+    DType::I32,
+    DType::I16,
+    DType::I8,
+    DType::U8,
+    DType::Bool,
+];
+
 /// The dtype `sum` produces, as in PyTorch: integers and bool sum to int64.
 pub fn sum_dtype(dt: DType) -> DType {
     if dt.is_float() {

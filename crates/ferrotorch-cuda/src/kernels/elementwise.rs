@@ -6,7 +6,7 @@
 //! `extern "C"` entry point per (op, dtype), named by the functions here so
 //! the launcher and the source agree on names.
 
-use super::dtypes::{ctype, suffix, FLOATS, INTEGERS, NUMERIC};
+use super::dtypes::{ctype, suffix, FLOATS, INTEGERS, INTEGERS_AND_BOOL, NUMERIC};
 use super::KernelSource;
 use ferrotorch_core::DType;
 use std::fmt::Write;
@@ -41,29 +41,19 @@ const UNARY: &[(&str, &str, &[DType])] = &[
 /// Binary ops with the input dtype as output: (name, expression in `x`, `y`, dtypes).
 // bool follows the CPU backend: add/max are `or`, mul/min `and`.
 const BINARY: &[(&str, &str, &[DType])] = &[
-    ("add", "x + y", &ALL),
+    ("add", "x + y", &DType::ALL),
     ("sub", "x - y", &NUMERIC),
-    ("mul", "x * y", &ALL),
-    ("maximum", "ft_maximum(x, y)", &ALL),
-    ("minimum", "ft_minimum(x, y)", &ALL),
+    ("mul", "x * y", &DType::ALL),
+    ("maximum", "ft_maximum(x, y)", &DType::ALL),
+    ("minimum", "ft_minimum(x, y)", &DType::ALL),
     ("div", "x / y", &FLOATS),
-    ("floor_divide", "ft_floor_div(x, y)", &ALL),
-    ("remainder", "ft_rem(x, y)", &ALL),
-    ("fmod", "ft_fmod(x, y)", &ALL),
-    ("pow", "ft_pow(x, y)", &ALL),
+    ("floor_divide", "ft_floor_div(x, y)", &DType::ALL),
+    ("remainder", "ft_rem(x, y)", &DType::ALL),
+    ("fmod", "ft_fmod(x, y)", &DType::ALL),
+    ("pow", "ft_pow(x, y)", &DType::ALL),
     ("bitwise_and", "x & y", &INTEGERS_AND_BOOL),
     ("bitwise_or", "x | y", &INTEGERS_AND_BOOL),
     ("bitwise_xor", "x ^ y", &INTEGERS_AND_BOOL),
-];
-
-const ALL: [DType; 10] = DType::ALL;
-const INTEGERS_AND_BOOL: [DType; 6] = [
-    DType::I64,
-    DType::I32,
-    DType::I16,
-    DType::I8,
-    DType::U8,
-    DType::Bool,
 ];
 
 /// Ops producing bool, for every dtype (bool inputs compare as integers).

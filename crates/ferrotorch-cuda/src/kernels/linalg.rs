@@ -9,14 +9,7 @@ use ferrotorch_core::DType;
 use std::fmt::Write;
 
 /// The dtypes with a kernel here.
-pub const DTYPES: [DType; 6] = [
-    DType::I64,
-    DType::I32,
-    DType::I16,
-    DType::I8,
-    DType::U8,
-    DType::Bool,
-];
+pub use super::dtypes::INTEGERS_AND_BOOL as DTYPES;
 
 /// Kernel name of the product for `dt`.
 pub fn matmul_kernel(dt: DType) -> String {
