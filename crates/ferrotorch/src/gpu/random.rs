@@ -20,7 +20,9 @@ struct State {
 
 static STATES: Mutex<Vec<State>> = Mutex::new(Vec::new());
 
-fn next_draw(index: usize) -> (u64, u64) {
+/// Runs `f` on device `index`'s generator state (made at first use with
+/// the default seed).
+fn with_state<R>(index: usize, f: impl FnOnce(&mut State) -> R) -> R {
     let mut states = STATES.lock().unwrap_or_else(|p| p.into_inner());
     while states.len() <= index {
         states.push(State {
@@ -28,28 +30,25 @@ fn next_draw(index: usize) -> (u64, u64) {
             offset: 0,
         });
     }
-    let s = &mut states[index];
-    let draw = (s.seed, s.offset);
-    s.offset += 1;
-    draw
+    f(&mut states[index])
+}
+
+fn next_draw(index: usize) -> (u64, u64) {
+    with_state(index, |s| {
+        let draw = (s.seed, s.offset);
+        s.offset += 1;
+        draw
+    })
 }
 
 /// Seeds device `index`'s generator (`torch.cuda.manual_seed`).
 pub fn manual_seed(index: usize, seed: u64) {
-    let mut states = STATES.lock().unwrap_or_else(|p| p.into_inner());
-    while states.len() <= index {
-        states.push(State {
-            seed: DEFAULT_SEED,
-            offset: 0,
-        });
-    }
-    states[index] = State { seed, offset: 0 };
+    with_state(index, |s| *s = State { seed, offset: 0 })
 }
 
 /// The seed device `index`'s generator was last seeded with.
 pub fn initial_seed(index: usize) -> u64 {
-    let states = STATES.lock().unwrap_or_else(|p| p.into_inner());
-    states.get(index).map_or(DEFAULT_SEED, |s| s.seed)
+    with_state(index, |s| s.seed)
 }
 
 /// Which distribution a draw samples.
