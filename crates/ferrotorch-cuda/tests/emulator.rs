@@ -10,8 +10,9 @@ use ferrotorch_cuda::kernels::KernelSource;
 use ferrotorch_cuda::kernels::{self, elementwise, layout::KernelLayout, reduce, softmax};
 use ferrotorch_cuda::{EmulatedDevice, Error};
 use half::{bf16, f16};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
+
+mod common;
 
 fn device() -> EmulatedDevice {
     EmulatedDevice::new(256 << 20)
@@ -1014,26 +1015,11 @@ fn every_kernel_module_compiles_and_loads_on_the_emulator() {
     let d = device();
     let modules = kernels::all();
     let start = Instant::now();
-    // One compiler per core, as the NVRTC test does.
-    let next = AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let failures: Vec<String> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut failures = Vec::new();
-                    while let Some(m) = modules.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        if let Err(e) = d.load_module(m) {
-                            failures.push(e.to_string());
-                        }
-                    }
-                    failures
-                })
-            })
-            .collect();
-        handles
+    let failures = common::problems_in_parallel(&modules, |m| {
+        d.load_module(m)
+            .err()
+            .map(|e| e.to_string())
             .into_iter()
-            .flat_map(|h| h.join().unwrap())
             .collect()
     });
     assert!(failures.is_empty(), "{}", failures.join("\n"));

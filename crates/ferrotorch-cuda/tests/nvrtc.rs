@@ -5,7 +5,7 @@
 //! silently skip it).
 
 use ferrotorch_cuda::{compile, compile_cubin, kernels, nvrtc_available, Error};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
 
 fn nvrtc_or_skip() -> bool {
     if nvrtc_available() {
@@ -22,28 +22,7 @@ fn every_kernel_module_compiles_to_ptx_with_all_its_entry_points() {
     if !nvrtc_or_skip() {
         return;
     }
-    let modules = kernels::all();
-    // NVRTC compiles independent programs concurrently; one worker per core
-    // keeps this test at seconds, not tens of seconds.
-    let next = AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let failures: Vec<String> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut failures = Vec::new();
-                    while let Some(module) = modules.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        failures.extend(check_module(module));
-                    }
-                    failures
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect()
-    });
+    let failures = common::problems_in_parallel(&kernels::all(), check_module);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
